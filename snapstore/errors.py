@@ -1,0 +1,24 @@
+"""Typed errors. Every error a user can cause or meet derives from `SnapError`; the CLI maps each
+class to one exit code and prints its message as one line (snapstore/cli/exit_codes.py)."""
+
+from __future__ import annotations
+
+
+class SnapError(Exception):
+    """Base of all expected errors; the message is shown to the user as one line."""
+
+
+class BackendError(SnapError):
+    """The storage failed (I/O error, permission, server error) after any retries."""
+
+
+class NotFoundError(BackendError):
+    """An object the caller named does not exist in the backend."""
+
+
+class AlreadyExistsError(BackendError):
+    """An object that must be created only if absent already exists."""
+
+
+class IntegrityError(SnapError):
+    """Stored data does not match what was written: corrupted, truncated or tampered."""
