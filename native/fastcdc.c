@@ -310,9 +310,12 @@ static int acquire(ScannerObject *self) {
 static PyObject *Scanner_feed(ScannerObject *self, PyObject *data) {
     Py_buffer view;
     if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) < 0) {
-        if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+        if (PyErr_ExceptionMatches(PyExc_BufferError) || PyErr_ExceptionMatches(PyExc_TypeError)) {
             PyErr_Clear();
-            PyErr_SetString(PyExc_TypeError, "feed() needs a C-contiguous buffer");
+            PyErr_Format(PyExc_TypeError,
+                         "feed() needs a C-contiguous buffer such as bytes, bytearray, "
+                         "memoryview or mmap, not %.100s",
+                         Py_TYPE(data)->tp_name);
         }
         return NULL;
     }

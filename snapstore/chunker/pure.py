@@ -103,9 +103,12 @@ class Scanner:
         try:
             view = memoryview(data)  # type: ignore[arg-type]
         except TypeError:
-            raise TypeError("feed() needs a C-contiguous buffer") from None
-        if not view.c_contiguous:
-            raise TypeError("feed() needs a C-contiguous buffer")
+            view = None
+        if view is None or not view.c_contiguous:
+            raise TypeError(
+                "feed() needs a C-contiguous buffer such as bytes, bytearray, memoryview or "
+                f"mmap, not {type(data).__name__}"
+            )
         raw = view.cast("B") if view.format != "B" or view.ndim != 1 else view
         cuts: list[int] = []
         index = 0
