@@ -1,0 +1,28 @@
+"""Storage backends (layer L1): where a repository's bytes live.
+
+Vocabulary: a *backend* is a dumb key/value store (local disk or NAS mount, S3, memory). It holds
+*objects*: opaque, immutable byte strings, saved whole and read whole or by range. Each object
+has a *name*, a relative slash-separated string such as `config`, `keys/<hex>` or
+`data/ab/<hex>`; a name prefix followed by '/' acts as a *folder* for `list`. `ObjectInfo` is what
+`stat` and `list` report: the name and the size in bytes. Which names exist and how they are
+sharded is decided by the repository layer, never here.
+
+`Backend` is the protocol; the conformance suite in tests/backend runs against every
+implementation. Optional backends with heavy dependencies (S3: boto3) live in their own modules
+and are not imported here.
+"""
+
+from __future__ import annotations
+
+from snapstore.backend.base import Backend, ObjectData, ObjectInfo, validate_name
+from snapstore.backend.local import LocalBackend
+from snapstore.backend.memory import MemoryBackend
+
+__all__ = [
+    "Backend",
+    "LocalBackend",
+    "MemoryBackend",
+    "ObjectData",
+    "ObjectInfo",
+    "validate_name",
+]
