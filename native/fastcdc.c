@@ -123,16 +123,19 @@ static inline Py_ssize_t scan_pairs(const uint8_t *data, size_t npairs, uint64_t
                                     const uint64_t *gear, const uint64_t *gear_ls, uint64_t mask,
                                     uint64_t mask_ls) {
     uint64_t h = *hash;
-    for (size_t j = 0; j < npairs; j++) {
-        h = (h << 2) + gear_ls[data[2 * j]];
-        if ((h & mask_ls) == 0) {
+    const uint8_t *q = data;
+    const uint8_t *end = data + 2 * npairs;
+
+    for (; q < end; q += 2) {
+        h = (h << 2) + gear_ls[q[0]];
+        if (__builtin_expect((h & mask_ls) == 0, 0)) {
             *hash = h;
-            return (Py_ssize_t)(2 * j);
+            return q - data;
         }
-        h += gear[data[2 * j + 1]];
-        if ((h & mask) == 0) {
+        h += gear[q[1]];
+        if (__builtin_expect((h & mask) == 0, 0)) {
             *hash = h;
-            return (Py_ssize_t)(2 * j + 1);
+            return q - data + 1;
         }
     }
     *hash = h;
