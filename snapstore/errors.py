@@ -22,3 +22,23 @@ class AlreadyExistsError(BackendError):
 
 class IntegrityError(SnapError):
     """Stored data does not match what was written: corrupted, truncated or tampered."""
+
+
+class RepositoryNotFoundError(SnapError):
+    """There is no repository at the location given."""
+
+
+class RepositoryExistsError(SnapError):
+    """`init` found a repository already there."""
+
+
+class WrongPasswordError(SnapError):
+    """No key file of the repository opens with the password given."""
+
+
+class LockedError(SnapError):
+    """Another process holds a lock that conflicts with this operation."""
+
+
+class InputError(SnapError):
+    """The user asked for something that cannot be done: a missing path, an unknown snapshot."""

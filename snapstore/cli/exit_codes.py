@@ -6,20 +6,36 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
-from snapstore.errors import SnapError
+from snapstore.errors import (
+    LockedError,
+    RepositoryNotFoundError,
+    SnapError,
+    WrongPasswordError,
+)
 
 OK = 0
 FATAL = 1
 USAGE = 2  # click's own code for bad command-line usage
 PARTIAL = 3  # backup saved, but some files could not be read
+NO_REPOSITORY = 10
+LOCKED = 11
+WRONG_PASSWORD = 12
 INTERRUPTED = 130
+
+_CODES: list[tuple[type[BaseException], int]] = [
+    (KeyboardInterrupt, INTERRUPTED),
+    (RepositoryNotFoundError, NO_REPOSITORY),
+    (LockedError, LOCKED),
+    (WrongPasswordError, WRONG_PASSWORD),
+]
 
 T = TypeVar("T")
 
 
 def exit_code_for(error: BaseException) -> int:
-    if isinstance(error, KeyboardInterrupt):
-        return INTERRUPTED
+    for kind, code in _CODES:
+        if isinstance(error, kind):
+            return code
     return FATAL
 
 

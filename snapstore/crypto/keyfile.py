@@ -16,14 +16,10 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from snapstore.crypto.aead import Sealer
 from snapstore.crypto.subkeys import MasterKey
-from snapstore.errors import IntegrityError, SnapError
+from snapstore.errors import IntegrityError, WrongPasswordError
 
 KEY_FILE_VERSION = 1
 WRAP_ASSOCIATED = b"snapstore key file v1"
-
-
-class WrongPasswordError(SnapError):
-    """No key file of the repository opens with the password given."""
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from snapstore.crypto import ENVELOPE_OVERHEAD, KdfParams, MasterKey, Sealer
-from snapstore.crypto.keyfile import WrongPasswordError, unwrap_master_key, wrap_master_key
+from snapstore.crypto.keyfile import unwrap_master_key, wrap_master_key
 from snapstore.crypto.subkeys import derive_subkey
-from snapstore.errors import IntegrityError
+from snapstore.errors import IntegrityError, WrongPasswordError
 
 FAST_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)
 
