@@ -1,0 +1,231 @@
+"""The backup engine: walks the paths, stores what changed since the parent snapshot, builds
+the trees bottom-up and records the snapshot. Never prints; reports through `on_progress`."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from snapstore import __version__
+from snapstore.archiver.excludes import ExcludeRules
+from snapstore.archiver.file_saver import save_file_content
+from snapstore.archiver.node_reader import node_from_stat
+from snapstore.archiver.options import BackupOptions, BackupResult, Counters
+from snapstore.errors import InputError
+from snapstore.model import Node, Snapshot, Tree
+from snapstore.model.node import DIR, FILE
+from snapstore.model.snapshot import Summary
+from snapstore.repository.protocols import BlobLoader, BlobSaver, SnapshotStore
+
+Progress = Callable[[Counters, str], None]
+
+
+class BackupTarget(BlobSaver, BlobLoader, SnapshotStore, Protocol):
+    pass
+
+
+@dataclass
+class _Walk:
+    """Path components still to descend into; None marks a path to back up whole."""
+
+    children: dict[bytes, _Walk | None] = field(default_factory=dict)
+
+
+def _plan(paths: tuple[bytes, ...]) -> _Walk:
+    root = _Walk()
+    for path in paths:
+        node = root
+        parts = [p for p in path.split(b"/") if p]
+        for i, part in enumerate(parts):
+            if i == len(parts) - 1:
+                node.children[part] = None
+            else:
+                existing = node.children.get(part, _Walk())
+                if existing is None:  # an ancestor is already backed up whole
+                    break
+                node.children[part] = existing
+                node = existing
+    return root
+
+
+def _unchanged(old: Node | None, st: os.stat_result) -> bool:
+    return (
+        old is not None
+        and old.kind == FILE
+        and old.size == st.st_size
+        and old.mtime_ns == st.st_mtime_ns
+        and old.ctime_ns == st.st_ctime_ns
+        and old.inode == st.st_ino
+    )
+
+
+class Archiver:
+    def __init__(
+        self,
+        repo: BackupTarget,
+        options: BackupOptions,
+        rules: ExcludeRules,
+        parent: tuple[str, Snapshot] | None,
+        clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        on_progress: Progress | None = None,
+    ) -> None:
+        self.repo = repo
+        self.options = options
+        self.rules = rules
+        self.parent = parent
+        self.clock = clock
+        self.on_progress = on_progress
+        self.counters = Counters()
+        self.warnings: list[str] = []
+        self._root_devices: dict[bytes, int] = {}
+
+    def run(self) -> BackupResult:
+        started = self.clock()
+        paths = tuple(os.fsencode(os.path.abspath(p)) for p in self.options.paths)
+        for path in paths:
+            if not os.path.lexists(path):
+                raise InputError(f"{os.fsdecode(path)} does not exist")
+        parent_root = self.repo.load_tree(self.parent[1].tree) if self.parent else None
+        root_tree = self._save_planned(b"", _plan(paths), parent_root)
+        root_id = self._store_tree(root_tree)
+        if not self.options.dry_run:
+            self.repo.flush()
+        snapshot = self._snapshot(root_id, started)
+        snapshot_id = None if self.options.dry_run else self.repo.save_snapshot(snapshot)
+        parent_id = self.parent[0] if self.parent else None
+        return BackupResult(snapshot_id, snapshot, self.counters, self.warnings, parent_id)
+
+    def _snapshot(self, root_id: bytes, started: datetime) -> Snapshot:
+        c = self.counters
+        summary = Summary(
+            files_new=c.files_new, files_changed=c.files_changed,
+            files_unmodified=c.files_unmodified, dirs_new=c.dirs_new,
+            dirs_changed=c.dirs_changed, dirs_unmodified=c.dirs_unmodified,
+            data_blobs=c.data_blobs, tree_blobs=c.tree_blobs, data_added=c.data_added,
+            data_added_packed=c.data_added_packed, total_files_processed=c.total_files_processed,
+            total_bytes_processed=c.total_bytes_processed, errors=c.errors,
+            backup_start=started, backup_end=self.clock(),
+        )  # fmt: skip
+        return Snapshot(
+            time=self.options.time or started,
+            hostname=self.options.hostname,
+            username=self.options.username,
+            uid=os.getuid(),
+            gid=os.getgid(),
+            paths=tuple(os.path.abspath(p) for p in self.options.paths),
+            tags=tuple(sorted(set(self.options.tags))),
+            tree=root_id,
+            parent=self.parent[0] if self.parent else None,
+            program_version=f"snapstore {__version__}",
+            excludes=self.rules.patterns,
+            summary=summary,
+        )
+
+    def _store_tree(self, tree: Tree) -> bytes:
+        if self.options.dry_run:
+            return self.repo.blob_id(tree.encode())
+        tree_id, added = self.repo.save_tree(tree)
+        if added:
+            self.counters.tree_blobs += 1
+            self.counters.data_added_packed += added
+        return tree_id
+
+    def _warn(self, path: bytes, error: OSError) -> None:
+        self.counters.errors += 1
+        self.warnings.append(f"{os.fsdecode(path)}: {error.strerror or error}")
+
+    def _save_planned(self, prefix: bytes, plan: _Walk, old_tree: Tree | None) -> Tree:
+        """A directory on the way to the paths given: only the planned children are stored."""
+        nodes = []
+        for name, sub in sorted(plan.children.items()):
+            path = prefix + b"/" + name
+            old = old_tree.get(name) if old_tree else None
+            try:
+                st = os.lstat(path)
+            except OSError as error:
+                self._warn(path, error)
+                continue
+            if sub is None:
+                self._root_devices[path] = st.st_dev
+                node = self._save_entry(name, path, st, old, st.st_dev)
+            else:
+                old_sub = self.repo.load_tree(old.subtree) if old and old.subtree else None
+                subtree_id = self._store_tree(self._save_planned(path, sub, old_sub))
+                node = node_from_stat(name, path, st, subtree=subtree_id)
+            if node is not None:
+                nodes.append(node)
+        return Tree(nodes)
+
+    def _save_entry(
+        self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
+    ) -> Node | None:
+        if stat.S_ISDIR(st.st_mode):
+            return self._save_dir(name, path, st, old, device)
+        if stat.S_ISREG(st.st_mode):
+            return self._save_file(name, path, st, old)
+        return node_from_stat(name, path, st)
+
+    def _save_file(self, name: bytes, path: bytes, st: os.stat_result, old: Node | None) -> Node | None:
+        c = self.counters
+        if not self.options.force and _unchanged(old, st) and all(map(self.repo.has_data, old.content)):  # type: ignore[union-attr]
+            content = old.content  # type: ignore[union-attr]
+            c.files_unmodified += 1
+        else:
+            try:
+                content = save_file_content(path, self.repo, c, self.options.dry_run)
+            except OSError as error:
+                self._warn(path, error)
+                return None
+            if old is None:
+                c.files_new += 1
+            else:
+                c.files_changed += 1
+        c.total_files_processed += 1
+        c.total_bytes_processed += st.st_size
+        if self.on_progress:
+            self.on_progress(c, os.fsdecode(path))
+        return node_from_stat(name, path, st, content=content)
+
+    def _save_dir(
+        self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
+    ) -> Node:
+        old_tree = self.repo.load_tree(old.subtree) if old and old.kind == DIR and old.subtree else None
+        nodes = []
+        crosses = self.options.one_file_system and st.st_dev != device
+        if not crosses and not self.rules.is_tagged_cache(os.fsdecode(path)):
+            for entry_name, entry_path, entry_st in self._entries(path):
+                old_entry = old_tree.get(entry_name) if old_tree else None
+                node = self._save_entry(entry_name, entry_path, entry_st, old_entry, device)
+                if node is not None:
+                    nodes.append(node)
+        tree_id = self._store_tree(Tree(nodes))
+        c = self.counters
+        if old is None:
+            c.dirs_new += 1
+        elif old.subtree == tree_id:
+            c.dirs_unmodified += 1
+        else:
+            c.dirs_changed += 1
+        return node_from_stat(name, path, st, subtree=tree_id)
+
+    def _entries(self, path: bytes) -> list[tuple[bytes, bytes, os.stat_result]]:
+        try:
+            with os.scandir(path) as it:
+                names = sorted(entry.name for entry in it)
+        except OSError as error:
+            self._warn(path, error)
+            return []
+        entries = []
+        for entry_name in names:
+            entry_path = path + b"/" + entry_name
+            if self.rules.excludes(os.fsdecode(entry_path)):
+                continue
+            try:
+                entries.append((entry_name, entry_path, os.lstat(entry_path)))
+            except OSError as error:
+                self._warn(entry_path, error)
+        return entries

@@ -1,0 +1,91 @@
+"""Read one directory entry's metadata from the file system into a `Node`."""
+
+from __future__ import annotations
+
+import functools
+import grp
+import os
+import pwd
+import stat
+
+from snapstore.model import Node
+from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
+
+_KINDS = [
+    (stat.S_ISREG, FILE),
+    (stat.S_ISDIR, DIR),
+    (stat.S_ISLNK, SYMLINK),
+    (stat.S_ISFIFO, FIFO),
+    (stat.S_ISCHR, CHARDEV),
+    (stat.S_ISBLK, BLOCKDEV),
+    (stat.S_ISSOCK, SOCKET),
+]
+
+
+def kind_of(mode: int) -> str:
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    raise ValueError(f"unknown file type {stat.S_IFMT(mode):o}")
+
+
+@functools.lru_cache(maxsize=1024)
+def user_name(uid: int) -> str | None:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def group_name(gid: int) -> str | None:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return None
+
+
+def read_xattrs(path: bytes) -> tuple[tuple[bytes, bytes], ...]:
+    """Extended attributes where the file system has them; none where it does not."""
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError:
+        return ()
+    pairs = []
+    for name in names:
+        try:
+            pairs.append((os.fsencode(name), os.getxattr(path, name, follow_symlinks=False)))
+        except OSError:
+            continue
+    return tuple(sorted(pairs))
+
+
+def node_from_stat(
+    name: bytes,
+    path: bytes,
+    st: os.stat_result,
+    *,
+    content: tuple[bytes, ...] = (),
+    subtree: bytes | None = None,
+) -> Node:
+    kind = kind_of(st.st_mode)
+    return Node(
+        name=name,
+        kind=kind,
+        mode=stat.S_IMODE(st.st_mode),
+        uid=st.st_uid,
+        gid=st.st_gid,
+        user=user_name(st.st_uid),
+        group=group_name(st.st_gid),
+        mtime_ns=st.st_mtime_ns,
+        ctime_ns=st.st_ctime_ns,
+        size=st.st_size if kind == FILE else 0,
+        device=st.st_dev,
+        inode=st.st_ino,
+        nlink=st.st_nlink,
+        rdev=st.st_rdev if kind in (CHARDEV, BLOCKDEV) else 0,
+        symlink_target=os.readlink(path) if kind == SYMLINK else None,
+        xattrs=read_xattrs(path),
+        content=content,
+        subtree=subtree,
+    )

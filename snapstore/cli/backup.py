@@ -1,0 +1,108 @@
+"""`snap backup`: back up files and folders into a new snapshot."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from snapstore.archiver import Archiver, BackupOptions, BackupResult, ExcludeRules
+from snapstore.cli.exit_codes import PARTIAL
+from snapstore.cli.options import GlobalOptions, command_options
+from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of, warn
+from snapstore.cli.repository_access import open_repository
+from snapstore.errors import InputError
+from snapstore.repository.snapshot_filter import latest_with_same_paths
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--time {value!r} is not an RFC 3339 time") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+@click.command("backup")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--tag", "tags", multiple=True, help="Tag the snapshot (repeatable, or a,b).")
+@click.option("--host", help="Host name to record (default: this machine's).")
+@click.option("-e", "--exclude", "excludes", multiple=True, help="Exclude a glob pattern.")
+@click.option("--exclude-file", "exclude_files", multiple=True, help="Read patterns from a file.")
+@click.option("--exclude-caches", is_flag=True, help="Skip folders with a CACHEDIR.TAG.")
+@click.option("-x", "--one-file-system", is_flag=True, help="Stay on the paths' file systems.")
+@click.option("--time", "time_text", help="Snapshot time (RFC 3339) instead of now.")
+@click.option("-n", "--dry-run", is_flag=True, help="Read and report, store nothing.")
+@click.option("-f", "--force", is_flag=True, help="Reread every file, ignoring the parent.")
+@click.option("--parent", help="Snapshot id to compare with (default: latest of same host/paths).")
+@command_options
+def backup_command(
+    options: GlobalOptions, paths: tuple[Path, ...], tags: tuple[str, ...], host: str | None,
+    excludes: tuple[str, ...], exclude_files: tuple[str, ...], exclude_caches: bool,
+    one_file_system: bool, time_text: str | None, dry_run: bool, force: bool, parent: str | None,
+) -> None:  # fmt: skip
+    """Back up PATHS into a new snapshot."""
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise InputError(f"{path} does not exist")
+    try:
+        rules = ExcludeRules.from_sources(excludes, exclude_files, exclude_caches)
+    except OSError as error:
+        raise InputError(f"cannot read exclude file: {error}") from None
+    backup = BackupOptions(
+        paths=tuple(p.absolute() for p in paths),
+        hostname=host or socket.gethostname(),
+        username=getpass.getuser(),
+        tags=tuple(t for group in tags for t in group.split(",") if t),
+        excludes=rules.patterns, exclude_caches=exclude_caches, one_file_system=one_file_system,
+        time=_parse_time(time_text), dry_run=dry_run, force=force,
+    )  # fmt: skip
+    repo = open_repository(options)
+    try:
+        snapshots = repo.list_snapshots()
+        if parent:
+            from snapstore.repository.snapshot_filter import find_snapshot
+
+            parent_pair = find_snapshot(snapshots, parent)
+        else:
+            paths_text = [str(p) for p in backup.paths]
+            parent_pair = latest_with_same_paths(snapshots, backup.hostname, paths_text)
+        bar = progress_bar(not options.quiet, None, "B")
+        archiver = Archiver(repo, backup, rules, None if force else parent_pair,
+                            on_progress=bar_updater(bar, lambda c: c.total_bytes_processed))
+        result = archiver.run()
+        if bar is not None:
+            bar.close()
+    finally:
+        repo.close()
+    _report(result, options)
+    if result.warnings:
+        raise SystemExit(PARTIAL)
+
+
+def _report(result: BackupResult, options: GlobalOptions) -> None:
+    for message in result.warnings:
+        warn(message)
+    c = result.counters
+    if options.as_json:
+        emit_json({"snapshot_id": result.snapshot_id, "parent": result.parent_id,
+                   "dry_run": result.snapshot_id is None, **vars_of(c)})
+        return
+    if options.quiet:
+        return
+    if result.parent_id:
+        click.echo(f"using parent snapshot {result.parent_id[:8]}")
+    click.echo(f"Files: {c.files_new} new, {c.files_changed} changed, {c.files_unmodified} unmodified")
+    click.echo(f"Dirs:  {c.dirs_new} new, {c.dirs_changed} changed, {c.dirs_unmodified} unmodified")
+    click.echo(f"Added to the repository: {human_bytes(c.data_added)} "
+               f"({human_bytes(c.data_added_packed)} stored)")
+    click.echo(f"processed {c.total_files_processed} files, {human_bytes(c.total_bytes_processed)}")
+    if result.snapshot_id:
+        click.echo(f"snapshot {result.snapshot_id[:8]} saved")
+    else:
+        click.echo("dry run: nothing was stored")

@@ -1,0 +1,112 @@
+"""Saving and loading blobs: deduplication against the index, packing, and index files.
+
+Write ordering (docs/design.md §6): a pack is saved before the index file that lists it, and an
+index file before any snapshot that needs it. An index file is written after every pack, so a
+backup killed at any moment leaves every uploaded pack indexed, and the next backup reuses it.
+Thread-safe: the CPU-heavy work (hashing, compression, encryption) runs outside the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from snapstore.backend import Backend
+from snapstore.compression import compress, decompress
+from snapstore.crypto import MasterKey, Sealer
+from snapstore.errors import IntegrityError, NotFoundError
+from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index
+from snapstore.pack import FinishedPack, PackWriter, pack_object_name
+from snapstore.repository.layout import blob_associated
+
+
+class BlobStore:
+    def __init__(
+        self,
+        backend: Backend,
+        master: MasterKey,
+        sealer: Sealer,
+        cache: IndexCache,
+        pack_size: int,
+        compression_level: int,
+    ) -> None:
+        self.backend = backend
+        self.master = master
+        self.sealer = sealer
+        self.cache = cache
+        self.pack_size = pack_size
+        self.compression_level = compression_level
+        self._lock = threading.Lock()
+        self._writers: dict[int, PackWriter] = {}
+        # Blobs added since the last index file: in an open pack (None) or an unindexed one.
+        self._pending: dict[bytes, IndexEntry | None] = {}
+        self.packs_written = 0
+        self.index_files_written = 0
+
+    def has(self, blob_id: bytes) -> bool:
+        with self._lock:
+            if blob_id in self._pending:
+                return True
+        return self.cache.contains(blob_id)
+
+    def lookup(self, blob_id: bytes) -> IndexEntry | None:
+        with self._lock:
+            entry = self._pending.get(blob_id)
+        return entry if entry is not None else self.cache.lookup(blob_id)
+
+    def save(self, blob_type: BlobType, plaintext: bytes, blob_id: bytes) -> int:
+        """Store the blob unless it is known; return the bytes added to packs (0 if known)."""
+        if self.has(blob_id):
+            return 0
+        payload, compression = compress(plaintext, self.compression_level)
+        envelope = self.sealer.seal(payload, blob_associated(blob_type, blob_id))
+        full: FinishedPack | None = None
+        with self._lock:
+            if blob_id in self._pending:  # another thread stored it meanwhile
+                return 0
+            writer = self._writers.setdefault(blob_type, PackWriter())
+            writer.add(blob_type, blob_id, envelope, len(plaintext), compression)
+            self._pending[blob_id] = None
+            if writer.size >= self.pack_size:
+                full = self._writers.pop(blob_type).finish(self.sealer)
+        if full is not None:
+            self._store_pack(full)
+        return len(envelope)
+
+    def flush(self) -> None:
+        """Finish and store every open pack, with its index file."""
+        with self._lock:
+            finished = [w.finish(self.sealer) for w in self._writers.values() if w.count]
+            self._writers.clear()
+        for pack in finished:
+            self._store_pack(pack)
+
+    def _store_pack(self, pack: FinishedPack) -> None:
+        self.backend.save(pack.name, pack.data)
+        name, data = encode_index(pack.entries, (), self.sealer)
+        self.backend.save(name, data)
+        self.cache.merge(name, pack.entries)
+        with self._lock:
+            for entry in pack.entries:
+                self._pending.pop(entry.blob_id, None)
+            self.packs_written += 1
+            self.index_files_written += 1
+
+    def load(self, blob_id: bytes, blob_type: BlobType) -> bytes:
+        """Load, authenticate, decompress and check one blob; IntegrityError names it."""
+        entry = self.lookup(blob_id)
+        what = f"{blob_type.name.lower()} blob {blob_id.hex()}"
+        if entry is None:
+            raise IntegrityError(f"{what} is not in the index")
+        try:
+            envelope = self.backend.load(pack_object_name(entry.pack_id), entry.offset, entry.length)
+        except NotFoundError:
+            raise IntegrityError(f"{what}: pack {entry.pack_id.hex()} is missing") from None
+        where = f"{what} in pack {entry.pack_id.hex()}"
+        payload = self.sealer.open(envelope, blob_associated(entry.blob_type, blob_id), where)
+        try:
+            plaintext = decompress(payload, entry.compression, entry.raw_length)
+        except Exception as error:  # zstd raises its own error type
+            raise IntegrityError(f"{what}: cannot decompress ({error})") from None
+        if len(plaintext) != entry.raw_length or self.master.blob_id(plaintext) != blob_id:
+            raise IntegrityError(f"{what}: content does not match its id")
+        return plaintext

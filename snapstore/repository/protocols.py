@@ -1,0 +1,40 @@
+"""The narrow interfaces engines (layer L4) type against; `Repository` implements all of them,
+and tests can substitute small fakes."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from snapstore.model import Snapshot, Tree
+
+
+class BlobSaver(Protocol):
+    def new_scanner(self) -> Any: ...
+
+    def blob_id(self, data: bytes | memoryview) -> bytes: ...
+
+    def has_data(self, blob_id: bytes) -> bool: ...
+
+    def save_data(self, data: bytes, blob_id: bytes | None = None) -> int:
+        """Store a data blob unless present; return the bytes added to packs (0 if deduplicated)."""
+        ...
+
+    def save_tree(self, tree: Tree) -> tuple[bytes, int]:
+        """Store a tree blob unless present; return its id and the bytes added to packs."""
+        ...
+
+    def flush(self) -> None: ...
+
+
+class BlobLoader(Protocol):
+    def load_data(self, blob_id: bytes) -> bytes: ...
+
+    def load_tree(self, tree_id: bytes) -> Tree: ...
+
+
+class SnapshotStore(Protocol):
+    def save_snapshot(self, snapshot: Snapshot) -> str: ...
+
+    def load_snapshot(self, snapshot_id: str) -> Snapshot: ...
+
+    def list_snapshots(self) -> list[tuple[str, Snapshot]]: ...

@@ -1,0 +1,144 @@
+"""Opening and creating repositories; the one object engines talk to (through the narrow
+protocols of `protocols.py`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import blake3
+
+from snapstore.backend import Backend
+from snapstore.chunker import Scanner, keyed_gear_table
+from snapstore.crypto import KdfParams, MasterKey, Sealer
+from snapstore.errors import (
+    IntegrityError,
+    NotFoundError,
+    RepositoryExistsError,
+    RepositoryNotFoundError,
+)
+from snapstore.index import BlobType, IndexCache, sync_cache
+from snapstore.model import Snapshot, Tree
+from snapstore.repository import keyring, layout
+from snapstore.repository.blob_store import BlobStore
+from snapstore.repository.config import RepositoryConfig
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "snapstore"
+
+
+class Repository:
+    def __init__(
+        self, backend: Backend, master: MasterKey, config: RepositoryConfig, key_id: str,
+        cache_dir: Path,
+    ) -> None:  # fmt: skip
+        self.backend = backend
+        self.master = master
+        self.config = config
+        self.key_id = key_id
+        self.sealer = Sealer(master.encryption_key)
+        self.cache = IndexCache(cache_dir / config.id / "index")
+        self.sync_report = sync_cache(self.cache, backend, self.sealer)
+        self.blobs = BlobStore(
+            backend, master, self.sealer, self.cache, config.pack_size, config.compression_level
+        )
+        self._gear = keyed_gear_table(master.chunker_key)
+
+    # -- creating and opening ------------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls, backend: Backend, password: bytes, cache_dir: Path | None = None,
+        config: RepositoryConfig | None = None, kdf: KdfParams | None = None,
+    ) -> Repository:  # fmt: skip
+        config = config or RepositoryConfig()
+        if _exists(backend, layout.CONFIG):
+            raise RepositoryExistsError(f"a repository already exists at {backend.location}")
+        master = MasterKey.generate()
+        key_id = keyring.add_key(backend, master, password, kdf or KdfParams())
+        sealed = Sealer(master.encryption_key).seal(config.encode(), layout.CONFIG_ASSOCIATED)
+        if not backend.create_if_absent(layout.CONFIG, sealed):
+            backend.remove(layout.key_name(key_id))
+            raise RepositoryExistsError(f"a repository already exists at {backend.location}")
+        return cls(backend, master, config, key_id, cache_dir or default_cache_dir())
+
+    @classmethod
+    def open(cls, backend: Backend, password: bytes, cache_dir: Path | None = None) -> Repository:
+        try:
+            sealed_config = backend.load(layout.CONFIG)
+        except NotFoundError:
+            raise RepositoryNotFoundError(f"no repository at {backend.location}") from None
+        master, key_id = keyring.open_master_key(backend, password)
+        plain = Sealer(master.encryption_key).open(sealed_config, layout.CONFIG_ASSOCIATED, "config")
+        config = RepositoryConfig.decode(plain)
+        return cls(backend, master, config, key_id, cache_dir or default_cache_dir())
+
+    def close(self) -> None:
+        self.cache.close()
+        self.backend.close()
+
+    # -- blobs (BlobSaver, BlobLoader) ---------------------------------------------------------
+
+    def new_scanner(self) -> Any:
+        c = self.config.chunker
+        return Scanner(c.min_size, c.avg_size, c.max_size, normalization=c.normalization, gear=self._gear)
+
+    def blob_id(self, data: bytes | memoryview) -> bytes:
+        return self.master.blob_id(data)
+
+    def has_data(self, blob_id: bytes) -> bool:
+        return self.blobs.has(blob_id)
+
+    def save_data(self, data: bytes, blob_id: bytes | None = None) -> int:
+        return self.blobs.save(BlobType.DATA, data, blob_id or self.blob_id(data))
+
+    def save_tree(self, tree: Tree) -> tuple[bytes, int]:
+        encoded = tree.encode()
+        tree_id = self.blob_id(encoded)
+        return tree_id, self.blobs.save(BlobType.TREE, encoded, tree_id)
+
+    def flush(self) -> None:
+        self.blobs.flush()
+
+    def load_data(self, blob_id: bytes) -> bytes:
+        return self.blobs.load(blob_id, BlobType.DATA)
+
+    def load_tree(self, tree_id: bytes) -> Tree:
+        return Tree.decode(self.blobs.load(tree_id, BlobType.TREE))
+
+    # -- snapshots (SnapshotStore) -------------------------------------------------------------
+
+    def save_snapshot(self, snapshot: Snapshot) -> str:
+        sealed = self.sealer.seal(snapshot.encode(), layout.SNAPSHOT_ASSOCIATED)
+        snapshot_id = blake3.blake3(sealed).hexdigest()
+        self.backend.save(layout.snapshot_name(snapshot_id), sealed)
+        return snapshot_id
+
+    def load_snapshot(self, snapshot_id: str) -> Snapshot:
+        name = layout.snapshot_name(snapshot_id)
+        try:
+            sealed = self.backend.load(name)
+        except NotFoundError:
+            raise IntegrityError(f"snapshot {snapshot_id} is missing") from None
+        if blake3.blake3(sealed).hexdigest() != snapshot_id:
+            raise IntegrityError(f"snapshot {snapshot_id}: content does not match its name")
+        return Snapshot.decode(self.sealer.open(sealed, layout.SNAPSHOT_ASSOCIATED, f"snapshot {snapshot_id}"))
+
+    def snapshot_ids(self) -> list[str]:
+        return sorted(info.name.rsplit("/", 1)[1] for info in self.backend.list(layout.SNAPSHOTS))
+
+    def list_snapshots(self) -> list[tuple[str, Snapshot]]:
+        """All snapshots, oldest first."""
+        found = [(sid, self.load_snapshot(sid)) for sid in self.snapshot_ids()]
+        return sorted(found, key=lambda pair: (pair[1].time, pair[0]))
+
+
+def _exists(backend: Backend, name: str) -> bool:
+    try:
+        backend.stat(name)
+    except NotFoundError:
+        return False
+    return True

@@ -1,0 +1,177 @@
+"""The restore engine: recreates a snapshot's tree under a target folder, bytes and metadata,
+holes of sparse files included. Folders get their metadata after their contents, so writing
+into them does not change their recorded times. Never prints; reports through `on_progress`."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from snapstore.chunker.stream import iter_chunks
+from snapstore.errors import IntegrityError, SnapError
+from snapstore.model import Node, Snapshot, Tree
+from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
+from snapstore.repository.protocols import BlobLoader
+from snapstore.restorer.metadata import apply_metadata
+from snapstore.restorer.options import RestoreOptions, RestoreResult
+from snapstore.restorer.path_filter import PathFilter
+
+Progress = Callable[[RestoreResult, str], None]
+
+
+class RestoreSource(BlobLoader, Protocol):
+    def new_scanner(self) -> Any: ...
+
+    def blob_id(self, data: bytes | memoryview) -> bytes: ...
+
+
+class RestoreError(SnapError):
+    """Writing to the target failed (disk full, permission): names the file."""
+
+
+def _write_error(path: bytes, error: OSError) -> RestoreError:
+    if error.errno == errno.ENOSPC:
+        return RestoreError(f"target disk full while writing {os.fsdecode(path)}")
+    return RestoreError(f"cannot write {os.fsdecode(path)}: {error.strerror or error}")
+
+
+class Restorer:
+    def __init__(
+        self,
+        repo: RestoreSource,
+        snapshot: Snapshot,
+        options: RestoreOptions,
+        on_progress: Progress | None = None,
+    ) -> None:
+        self.repo = repo
+        self.snapshot = snapshot
+        self.options = options
+        self.filter = PathFilter(options.includes, options.excludes)
+        self.on_progress = on_progress
+        self.result = RestoreResult()
+        self._hardlinks: dict[tuple[int, int], bytes] = {}
+        self._target = os.fsencode(os.path.abspath(options.target))
+
+    def run(self) -> RestoreResult:
+        try:
+            os.makedirs(self._target, exist_ok=True)
+        except OSError as error:
+            raise _write_error(self._target, error) from None
+        self._restore_tree(self.repo.load_tree(self.snapshot.tree), b"")
+        return self.result
+
+    def _restore_tree(self, tree: Tree, inner: bytes) -> bool:
+        """Restore the selected entries of `tree`; return whether anything was restored."""
+        restored = False
+        for node in tree:
+            path_inside = inner + b"/" + node.name
+            shown = os.fsdecode(path_inside)
+            if node.kind == DIR:
+                restored |= self._restore_dir(node, path_inside, shown)
+            elif self.filter.selects(shown):
+                self._restore_leaf(node, self._target + path_inside)
+                restored = True
+        return restored
+
+    def _restore_dir(self, node: Node, path_inside: bytes, shown: str) -> bool:
+        path = self._target + path_inside
+        whole = self.filter.selects(shown)
+        if not whole and not self.filter.may_contain_selected(shown):
+            return False
+        self._makedirs(path)
+        assert node.subtree is not None
+        inner_restored = self._restore_tree(self.repo.load_tree(node.subtree), path_inside)
+        if whole or inner_restored:
+            apply_metadata(path, node, self.result.warnings)
+            self.result.dirs += 1
+            return True
+        return False
+
+    def _makedirs(self, path: bytes) -> None:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+        except OSError as error:
+            raise _write_error(path, error) from None
+
+    def _restore_leaf(self, node: Node, path: bytes) -> None:
+        self._makedirs(os.path.dirname(path))
+        try:
+            if self._link_if_seen(node, path):
+                return
+            self._remove_existing(path)
+            if node.kind == FILE:
+                self._write_file(node, path)
+                self.result.files += 1
+            else:
+                self._make_special(node, path)
+                self.result.other += 1
+        except OSError as error:
+            raise _write_error(path, error) from None
+        apply_metadata(path, node, self.result.warnings)
+        if self.on_progress:
+            self.on_progress(self.result, os.fsdecode(path))
+
+    def _link_if_seen(self, node: Node, path: bytes) -> bool:
+        """Entries that were hard links to one file become hard links again."""
+        if node.kind == DIR or node.nlink < 2:
+            return False
+        key = (node.device, node.inode)
+        first = self._hardlinks.get(key)
+        if first is None:
+            self._hardlinks[key] = path
+            return False
+        self._remove_existing(path)
+        os.link(first, path, follow_symlinks=False)
+        return True
+
+    @staticmethod
+    def _remove_existing(path: bytes) -> None:
+        if os.path.lexists(path) and not os.path.isdir(path) or os.path.islink(path):
+            os.unlink(path)
+
+    def _write_file(self, node: Node, path: bytes) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            offset = 0
+            for blob_id in node.content:
+                data = self.repo.load_data(blob_id)
+                if data.count(0) == len(data):
+                    self.result.holes_bytes += len(data)  # leave a hole: seek past it
+                else:
+                    _pwrite_all(fd, data, offset)
+                    self.result.bytes_written += len(data)
+                offset += len(data)
+            os.ftruncate(fd, offset)
+        finally:
+            os.close(fd)
+        if self.options.verify:
+            self._verify(node, path)
+
+    def _verify(self, node: Node, path: bytes) -> None:
+        with open(path, "rb", buffering=0) as f:
+            ids = tuple(self.repo.blob_id(c) for c in iter_chunks(f.readinto, self.repo.new_scanner()))
+        if ids != node.content:
+            raise IntegrityError(f"verify: {os.fsdecode(path)} differs from the snapshot")
+        self.result.verified_files += 1
+
+    def _make_special(self, node: Node, path: bytes) -> None:
+        if node.kind == SYMLINK:
+            assert node.symlink_target is not None
+            os.symlink(node.symlink_target, path)
+        elif node.kind == FIFO:
+            os.mkfifo(path, 0o600)
+        elif node.kind in (CHARDEV, BLOCKDEV):
+            kind = 0o020000 if node.kind == CHARDEV else 0o060000
+            os.mknod(path, kind | 0o600, node.rdev)
+        elif node.kind == SOCKET:
+            self.result.warnings.append(f"{os.fsdecode(path)}: sockets are not restored")
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written
