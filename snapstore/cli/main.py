@@ -12,6 +12,7 @@ from snapstore.cli.exit_codes import run_guarded
 from snapstore.cli.init import init_command
 from snapstore.cli.key import key_group
 from snapstore.cli.options import group_options
+from snapstore.cli.repair import repair_group
 from snapstore.cli.restore import restore_command
 from snapstore.cli.snapshots import snapshots_command
 from snapstore.cli.version import version_command
@@ -26,7 +27,7 @@ def cli() -> None:
 
 for command in (
     init_command, backup_command, snapshots_command, restore_command, ls_command, dump_command,
-    diff_command, cat_command, key_group, version_command,
+    diff_command, cat_command, key_group, repair_group, version_command,
 ):  # fmt: skip
     cli.add_command(command)
 
