@@ -1,5 +1,5 @@
 """The repository config: format version, repository id, chunker and storage parameters
-(docs/design.md §2.1). Stored sealed under the name `config`; fixed at `snap init`."""
+(docs/design.md §2). Stored sealed under the name `config`; fixed at `snap init`."""
 
 from __future__ import annotations
 
