@@ -1,36 +1,16 @@
-"""The `snap` command group and the console-script entry point."""
+"""The console-script entry point. The commands are imported inside the error guard, so that even
+a failed import (the compiled chunker missing) becomes a one-line error, not a traceback."""
 
 from __future__ import annotations
 
-import click
-
-from snapstore import __version__
-from snapstore.cli.backup import backup_command
-from snapstore.cli.browse import diff_command, dump_command, ls_command
-from snapstore.cli.cat import cat_command
 from snapstore.cli.exit_codes import run_guarded
-from snapstore.cli.init import init_command
-from snapstore.cli.key import key_group
-from snapstore.cli.options import group_options
-from snapstore.cli.repair import repair_group
-from snapstore.cli.restore import restore_command
-from snapstore.cli.snapshots import snapshots_command
-from snapstore.cli.version import version_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="snap")
-@group_options
-def cli() -> None:
-    """snapstore: deduplicating, encrypted snapshots of directories and database dumps."""
+def _run() -> None:
+    from snapstore.cli.commands import cli
 
-
-for command in (
-    init_command, backup_command, snapshots_command, restore_command, ls_command, dump_command,
-    diff_command, cat_command, key_group, repair_group, version_command,
-):  # fmt: skip
-    cli.add_command(command)
+    cli.main(standalone_mode=True)
 
 
 def main() -> None:
-    run_guarded(lambda: cli.main(standalone_mode=True))
+    run_guarded(_run)

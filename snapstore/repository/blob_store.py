@@ -3,12 +3,15 @@
 Write ordering (docs/design.md §6): a pack is saved before the index file that lists it, and an
 index file before any snapshot that needs it. An index file is written after every pack, so a
 backup killed at any moment leaves every uploaded pack indexed, and the next backup reuses it.
-Thread-safe: the CPU-heavy work (hashing, compression, encryption) runs outside the lock.
+Thread-safe: the CPU-heavy work (hashing, compression, encryption) runs outside the lock, and
+full packs are stored by uploader threads while the callers go on filling the next ones; at most
+`MAX_QUEUED_PACKS` finished packs wait in memory.
 """
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from snapstore.backend import Backend
 from snapstore.compression import compress, decompress
@@ -17,6 +20,9 @@ from snapstore.errors import IntegrityError, NotFoundError
 from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index
 from snapstore.pack import FinishedPack, PackWriter, pack_object_name
 from snapstore.repository.layout import blob_associated
+
+UPLOAD_THREADS = 2
+MAX_QUEUED_PACKS = 3
 
 
 class BlobStore:
@@ -41,6 +47,10 @@ class BlobStore:
         self._pending: dict[bytes, IndexEntry | None] = {}
         self.packs_written = 0
         self.index_files_written = 0
+        self._uploader: ThreadPoolExecutor | None = None
+        self._upload_slots = threading.BoundedSemaphore(MAX_QUEUED_PACKS)
+        self._uploads: set[Future[None]] = set()
+        self._upload_error: BaseException | None = None
 
     def has(self, blob_id: bytes) -> bool:
         with self._lock:
@@ -55,6 +65,8 @@ class BlobStore:
 
     def save(self, blob_type: BlobType, plaintext: bytes, blob_id: bytes) -> int:
         """Store the blob unless it is known; return the bytes added to packs (0 if known)."""
+        if self._upload_error is not None:
+            raise self._upload_error
         if self.has(blob_id):
             return 0
         payload, compression = compress(plaintext, self.compression_level)
@@ -69,16 +81,50 @@ class BlobStore:
             if writer.size >= self.pack_size:
                 full = self._writers.pop(blob_type).finish(self.sealer)
         if full is not None:
-            self._store_pack(full)
+            self._queue(full)
         return len(envelope)
 
     def flush(self) -> None:
-        """Finish and store every open pack, with its index file."""
+        """Finish and store every open pack with its index file; wait until all are durable.
+        Raises the first error an upload met."""
         with self._lock:
             finished = [w.finish(self.sealer) for w in self._writers.values() if w.count]
             self._writers.clear()
         for pack in finished:
+            self._queue(pack)
+        with self._lock:
+            pending = list(self._uploads)
+        for future in pending:
+            future.exception()
+        if self._upload_error is not None:
+            raise self._upload_error
+
+    def close(self) -> None:
+        if self._uploader is not None:
+            self._uploader.shutdown(wait=True)
+            self._uploader = None
+
+    def _queue(self, pack: FinishedPack) -> None:
+        self._upload_slots.acquire()  # backpressure: wait while too many packs are queued
+        with self._lock:
+            if self._uploader is None:
+                self._uploader = ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="snap-upload")
+            future = self._uploader.submit(self._upload, pack)
+            self._uploads.add(future)
+        future.add_done_callback(self._upload_done)
+
+    def _upload(self, pack: FinishedPack) -> None:
+        try:
             self._store_pack(pack)
+        except BaseException as error:
+            self._upload_error = self._upload_error or error
+            raise
+        finally:
+            self._upload_slots.release()
+
+    def _upload_done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._uploads.discard(future)
 
     def _store_pack(self, pack: FinishedPack) -> None:
         self.backend.save(pack.name, pack.data)

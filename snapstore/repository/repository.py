@@ -77,6 +77,7 @@ class Repository:
         return cls(backend, master, config, key_id, cache_dir or default_cache_dir())
 
     def close(self) -> None:
+        self.blobs.close()
         self.cache.close()
         self.backend.close()
 
