@@ -11,6 +11,7 @@ full packs are stored by uploader threads while the callers go on filling the ne
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from snapstore.backend import Backend
@@ -140,19 +141,34 @@ class BlobStore:
     def load(self, blob_id: bytes, blob_type: BlobType) -> bytes:
         """Load, authenticate, decompress and check one blob; IntegrityError names it."""
         entry = self.lookup(blob_id)
-        what = f"{blob_type.name.lower()} blob {blob_id.hex()}"
         if entry is None:
-            raise IntegrityError(f"{what} is not in the index")
+            raise IntegrityError(f"{blob_type.name.lower()} blob {blob_id.hex()} is not in the index")
+        return self.open_blob(entry, self._load_range(entry.pack_id, entry.offset, entry.length))
+
+    def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]:
+        """Blobs of one pack, with one read spanning them all (restore reads each pack once)."""
+        ordered = sorted(entries, key=lambda e: e.offset)
+        start = ordered[0].offset
+        span = self._load_range(ordered[0].pack_id, start, ordered[-1].offset + ordered[-1].length - start)
+        view = memoryview(span)
+        for entry in ordered:
+            yield entry, self.open_blob(entry, view[entry.offset - start : entry.offset - start + entry.length])
+
+    def _load_range(self, pack_id: bytes, offset: int, length: int) -> bytes:
         try:
-            envelope = self.backend.load(pack_object_name(entry.pack_id), entry.offset, entry.length)
+            return self.backend.load(pack_object_name(pack_id), offset, length)
         except NotFoundError:
-            raise IntegrityError(f"{what}: pack {entry.pack_id.hex()} is missing") from None
+            raise IntegrityError(f"pack {pack_id.hex()} is missing") from None
+
+    def open_blob(self, entry: IndexEntry, envelope: bytes | memoryview) -> bytes:
+        """Authenticate, decompress and check a blob read from its pack."""
+        what = f"{BlobType(entry.blob_type).name.lower()} blob {entry.blob_id.hex()}"
         where = f"{what} in pack {entry.pack_id.hex()}"
-        payload = self.sealer.open(envelope, blob_associated(entry.blob_type, blob_id), where)
+        payload = self.sealer.open(envelope, blob_associated(entry.blob_type, entry.blob_id), where)
         try:
             plaintext = decompress(payload, entry.compression, entry.raw_length)
         except Exception as error:  # zstd raises its own error type
-            raise IntegrityError(f"{what}: cannot decompress ({error})") from None
-        if len(plaintext) != entry.raw_length or self.master.blob_id(plaintext) != blob_id:
-            raise IntegrityError(f"{what}: content does not match its id")
+            raise IntegrityError(f"{where}: cannot decompress ({error})") from None
+        if len(plaintext) != entry.raw_length or self.master.blob_id(plaintext) != entry.blob_id:
+            raise IntegrityError(f"{where}: content does not match its id")
         return plaintext
