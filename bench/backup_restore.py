@@ -491,6 +491,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--results", type=Path, default=ROOT / ".bench" / "results.json")
     parser.add_argument("--plot", type=Path, default=ROOT / ".bench" / "throughput.png")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed to any one command")
+    parser.add_argument("--snapstore-ref", help="benchmark snapstore/ of this commit (e.g. HEAD) instead "
+                        "of the work tree, which others may edit during a run")
     parser.add_argument("--from-results", type=Path, help="print the report of a saved run and exit")
     args = parser.parse_args()
     args.corpora = [c for c in args.corpora.split(",") if c]
@@ -505,7 +507,7 @@ def main() -> None:
     if args.from_results:
         report(json.loads(args.from_results.read_text()), args.plot)
         return
-    tools = make_tools(args.tools)
+    tools = make_tools(args.tools, args.snapstore_ref)
     loaded = {name: load_corpus(args.corpora_dir.resolve(), name, args.scale) for name in args.corpora}
     meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
             "versions": {t.name: t.version() for t in tools}, "tools": args.tools, "repeat": args.repeat,

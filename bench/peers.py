@@ -164,39 +164,69 @@ def output(argv: list[str]) -> str:
     return (result.stdout or result.stderr).strip()
 
 
+ROOT = Path(__file__).resolve().parent.parent
+ENTRY = "import sys\nfrom snapstore.cli.main import main\nsys.exit(main())\n"
+
+
+def pin_snapstore(ref: str, into: Path) -> tuple[Path, str]:
+    """Export snapstore/ of commit `ref` with the chunker built in the work tree; return the
+    script that runs its `snap` and the commit. Others may edit the work tree during a long run."""
+    commit = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, capture_output=True, text=True,
+                            check=True, timeout=60).stdout.strip()
+    folder = into / f"snapstore-{commit[:12]}"
+    if not (folder / "snap.py").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", commit, "snapstore"], cwd=ROOT, capture_output=True,
+                                 check=True, timeout=120).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True, timeout=120)
+        for built in (ROOT / "snapstore" / "chunker").glob("_fastcdc*.so"):
+            shutil.copy2(built, folder / "snapstore" / "chunker" / built.name)
+        (folder / "snap.py").write_text(ENTRY)
+    return folder / "snap.py", commit
+
+
 class Snapstore(Tool):
+    """The installed `snap` (the work tree, with pip install -e .), or a pinned commit's."""
+
     name = "snapstore"
 
-    def __init__(self) -> None:
-        beside = Path(sys.executable).with_name("snap")
-        found = str(beside) if beside.exists() else shutil.which("snap")
-        if not found:
-            raise RuntimeError("no `snap` command: pip install -e . first")
-        self.exe = found
-        help_run = subprocess.run([self.exe, "forget", "--help"], capture_output=True, timeout=60)
+    def __init__(self, ref: str | None = None, pin_dir: Path | None = None) -> None:
+        self.commit = ""
+        if ref:
+            script, self.commit = pin_snapstore(ref, pin_dir or ROOT / ".bench" / "pinned")
+            self.exe = [sys.executable, str(script)]
+        else:
+            beside = Path(sys.executable).with_name("snap")
+            found = str(beside) if beside.exists() else shutil.which("snap")
+            if not found:
+                raise RuntimeError("no `snap` command: pip install -e . first")
+            self.exe = [found]
+        help_run = subprocess.run([*self.exe, "forget", "--help"], capture_output=True, timeout=60)
         self.has_forget = help_run.returncode == 0
 
     def version(self) -> str:
-        lines = output([self.exe, "version"]).splitlines()
-        return lines[0] if lines else "?"
+        lines = output([*self.exe, "version"]).splitlines()
+        where = f" at commit {self.commit}" if self.commit else " (work tree)"
+        return (lines[0] if lines else "?") + where + ("" if self.has_forget else ", no forget command")
 
     def env(self, ws: Workspace) -> dict[str, str]:
         return {**base_env(ws), "SNAP_REPOSITORY": str(ws.repo), "SNAP_PASSWORD_FILE": str(ws.password_file),
                 "SNAP_CACHE_DIR": str(ws.cache)}
 
     def init(self, ws: Workspace) -> list[Command]:
-        return [Command([self.exe, "init"])]
+        return [Command([*self.exe, "init"])]
 
     def backup(self, ws: Workspace, path: Path, name: str) -> list[Command]:
-        return [Command([self.exe, "backup", str(path)])]
+        return [Command([*self.exe, "backup", str(path)])]
 
     def restore(self, ws: Workspace, target: Path, name: str) -> list[Command]:
-        return [Command([self.exe, "restore", "latest", "--target", str(target)])]
+        return [Command([*self.exe, "restore", "latest", "--target", str(target)])]
 
     def forget_prune(self, ws: Workspace) -> list[Command] | None:
         if not self.has_forget:
             return None
-        return [Command([self.exe, "forget", "--keep-last", "1", "--prune"])]
+        return [Command([*self.exe, "forget", "--keep-last", "1", "--prune"])]
 
 
 class Restic(Tool):
@@ -267,9 +297,9 @@ def ensure_installed(names: list[str]) -> None:
     subprocess.run(["apt-get", "install", "-y", *missing], check=True, timeout=1200, env=env, capture_output=True)
 
 
-def make_tools(names: list[str]) -> list[Tool]:
+def make_tools(names: list[str], snapstore_ref: str | None = None) -> list[Tool]:
     ensure_installed(names)
-    return [TOOLS[name]() for name in names]
+    return [Snapstore(snapstore_ref) if name == "snapstore" else TOOLS[name]() for name in names]
 
 
 def disk_usage(path: Path) -> dict[str, int]:
