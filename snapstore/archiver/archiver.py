@@ -90,7 +90,11 @@ class Archiver:
             if not os.path.lexists(path):
                 raise InputError(f"{os.fsdecode(path)} does not exist")
         parent_root = self.repo.load_tree(self.parent[1].tree) if self.parent else None
-        root_tree = self._save_planned(b"", _plan(paths), parent_root)
+        if b"/" in paths:  # the root folder itself: its listing is the snapshot's root tree
+            st = os.lstat(b"/")
+            root_tree = self._dir_tree(b"/", st, parent_root, st.st_dev)
+        else:
+            root_tree = self._save_planned(b"", _plan(paths), parent_root)
         root_id = self._store_tree(root_tree)
         if not self.options.dry_run:
             self.repo.flush()
@@ -145,7 +149,9 @@ class Archiver:
             path = prefix + b"/" + name
             old = old_tree.get(name) if old_tree else None
             try:
-                st = os.lstat(path)
+                # A folder above a path is gone through: record the folder it leads to, also
+                # when it is a symlink to one (a symlink node cannot have a subtree).
+                st = os.lstat(path) if sub is None else os.stat(path)
             except OSError as error:
                 self._warn(path, error)
                 continue
@@ -194,15 +200,7 @@ class Archiver:
         self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
     ) -> Node:
         old_tree = self.repo.load_tree(old.subtree) if old and old.kind == DIR and old.subtree else None
-        nodes = []
-        crosses = self.options.one_file_system and st.st_dev != device
-        if not crosses and not self.rules.is_tagged_cache(os.fsdecode(path)):
-            for entry_name, entry_path, entry_st in self._entries(path):
-                old_entry = old_tree.get(entry_name) if old_tree else None
-                node = self._save_entry(entry_name, entry_path, entry_st, old_entry, device)
-                if node is not None:
-                    nodes.append(node)
-        tree_id = self._store_tree(Tree(nodes))
+        tree_id = self._store_tree(self._dir_tree(path, st, old_tree, device))
         c = self.counters
         if old is None:
             c.dirs_new += 1
@@ -211,6 +209,17 @@ class Archiver:
         else:
             c.dirs_changed += 1
         return node_from_stat(name, path, st, subtree=tree_id)
+
+    def _dir_tree(self, path: bytes, st: os.stat_result, old_tree: Tree | None, device: int) -> Tree:
+        nodes = []
+        crosses = self.options.one_file_system and st.st_dev != device
+        if not crosses and not self.rules.is_tagged_cache(os.fsdecode(path)):
+            for entry_name, entry_path, entry_st in self._entries(path):
+                old_entry = old_tree.get(entry_name) if old_tree else None
+                node = self._save_entry(entry_name, entry_path, entry_st, old_entry, device)
+                if node is not None:
+                    nodes.append(node)
+        return Tree(nodes)
 
     def _entries(self, path: bytes) -> list[tuple[bytes, bytes, os.stat_result]]:
         try:
@@ -221,7 +230,7 @@ class Archiver:
             return []
         entries = []
         for entry_name in names:
-            entry_path = path + b"/" + entry_name
+            entry_path = os.path.join(path, entry_name)  # path is b"/" for the root folder
             if self.rules.excludes(os.fsdecode(entry_path)):
                 continue
             try:

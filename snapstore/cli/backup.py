@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import socket
 from datetime import datetime
 from pathlib import Path
@@ -55,7 +56,7 @@ def backup_command(
     except OSError as error:
         raise InputError(f"cannot read exclude file: {error}") from None
     backup = BackupOptions(
-        paths=tuple(p.absolute() for p in paths),
+        paths=tuple(Path(os.path.abspath(p)) for p in paths),  # normalized, as recorded
         hostname=host or socket.gethostname(),
         username=getpass.getuser(),
         tags=tuple(t for group in tags for t in group.split(",") if t),

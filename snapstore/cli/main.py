@@ -3,6 +3,9 @@ a failed import (the compiled chunker missing) becomes a one-line error, not a t
 
 from __future__ import annotations
 
+import io
+import sys
+
 from snapstore.cli.exit_codes import run_guarded
 
 
@@ -13,4 +16,8 @@ def _run() -> None:
 
 
 def main() -> None:
+    # File names are bytes; one that is not valid UTF-8 is printed as the bytes it is (as ls
+    # does), not turned into a UnicodeEncodeError on a terminal whose locale is UTF-8.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="surrogateescape")
     run_guarded(_run)

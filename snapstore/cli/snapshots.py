@@ -33,7 +33,8 @@ def snapshots_command(
     if latest is not None:
         groups: dict[tuple[str, tuple[str, ...]], list] = {}
         for pair in chosen:
-            groups.setdefault((pair[1].hostname, pair[1].paths), []).append(pair)
+            # The paths as a set, as for the parent of a backup: `a b` and `b a` are one group.
+            groups.setdefault((pair[1].hostname, tuple(sorted(pair[1].paths))), []).append(pair)
         keep = {pair[0] for group in groups.values() for pair in group[-latest:]}
         chosen = [pair for pair in chosen if pair[0] in keep]
     if options.as_json:
