@@ -12,7 +12,7 @@ from typing import Protocol
 
 from snapstore import __version__
 from snapstore.archiver.excludes import ExcludeRules
-from snapstore.archiver.file_saver import save_file_content
+from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS, ChunkPipeline, FileContent
 from snapstore.archiver.node_reader import node_from_stat
 from snapstore.archiver.options import BackupOptions, BackupResult, Counters
 from snapstore.errors import InputError
@@ -63,6 +63,19 @@ def _unchanged(old: Node | None, st: os.stat_result) -> bool:
     )
 
 
+@dataclass
+class _PendingFile:
+    """A file whose chunks are still being stored by the pipeline."""
+
+    name: bytes
+    path: bytes
+    st: os.stat_result
+    content: FileContent
+
+
+Entry = Node | _PendingFile
+
+
 class Archiver:
     def __init__(
         self,
@@ -72,8 +85,10 @@ class Archiver:
         parent: tuple[str, Snapshot] | None,
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
         on_progress: Progress | None = None,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         self.repo = repo
+        self.workers = workers
         self.options = options
         self.rules = rules
         self.parent = parent
@@ -82,8 +97,18 @@ class Archiver:
         self.counters = Counters()
         self.warnings: list[str] = []
         self._root_devices: dict[bytes, int] = {}
+        self._pipeline: ChunkPipeline | None = None
 
     def run(self) -> BackupResult:
+        self._pipeline = ChunkPipeline(
+            self.repo, self.counters, dry_run=self.options.dry_run, workers=self.workers
+        )
+        try:
+            return self._run()
+        finally:
+            self._pipeline.close()
+
+    def _run(self) -> BackupResult:
         started = self.clock()
         paths = tuple(os.fsencode(os.path.abspath(p)) for p in self.options.paths)
         for path in paths:
@@ -144,7 +169,7 @@ class Archiver:
 
     def _save_planned(self, prefix: bytes, plan: _Walk, old_tree: Tree | None) -> Tree:
         """A directory on the way to the paths given: only the planned children are stored."""
-        nodes = []
+        nodes: list[Entry] = []
         for name, sub in sorted(plan.children.items()):
             path = prefix + b"/" + name
             old = old_tree.get(name) if old_tree else None
@@ -164,25 +189,40 @@ class Archiver:
                 node = node_from_stat(name, path, st, subtree=subtree_id)
             if node is not None:
                 nodes.append(node)
-        return Tree(nodes)
+        return Tree(self._resolve(nodes))
+
+    def _resolve(self, entries: list[Entry]) -> list[Node]:
+        """Wait for the files of one folder to be stored; their nodes need the chunk ids."""
+        assert self._pipeline is not None
+        nodes = []
+        for entry in entries:
+            if isinstance(entry, _PendingFile):
+                content = self._pipeline.wait(entry.content)
+                entry = node_from_stat(entry.name, entry.path, entry.st, content=content)
+            nodes.append(entry)
+        return nodes
 
     def _save_entry(
         self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
-    ) -> Node | None:
+    ) -> Entry | None:
         if stat.S_ISDIR(st.st_mode):
             return self._save_dir(name, path, st, old, device)
         if stat.S_ISREG(st.st_mode):
             return self._save_file(name, path, st, old)
         return node_from_stat(name, path, st)
 
-    def _save_file(self, name: bytes, path: bytes, st: os.stat_result, old: Node | None) -> Node | None:
+    def _save_file(self, name: bytes, path: bytes, st: os.stat_result, old: Node | None) -> Entry | None:
         c = self.counters
-        if not self.options.force and _unchanged(old, st) and all(map(self.repo.has_data, old.content)):  # type: ignore[union-attr]
-            content = old.content  # type: ignore[union-attr]
+        entry: Entry
+        if not self.options.force and old is not None and _unchanged(old, st) and all(
+            map(self.repo.has_data, old.content)
+        ):
+            entry = node_from_stat(name, path, st, content=old.content)
             c.files_unmodified += 1
         else:
+            assert self._pipeline is not None
             try:
-                content = save_file_content(path, self.repo, c, self.options.dry_run)
+                entry = _PendingFile(name, path, st, self._pipeline.read_file(path))
             except OSError as error:
                 self._warn(path, error)
                 return None
@@ -194,7 +234,7 @@ class Archiver:
         c.total_bytes_processed += st.st_size
         if self.on_progress:
             self.on_progress(c, os.fsdecode(path))
-        return node_from_stat(name, path, st, content=content)
+        return entry
 
     def _save_dir(
         self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
@@ -211,7 +251,7 @@ class Archiver:
         return node_from_stat(name, path, st, subtree=tree_id)
 
     def _dir_tree(self, path: bytes, st: os.stat_result, old_tree: Tree | None, device: int) -> Tree:
-        nodes = []
+        nodes: list[Entry] = []
         crosses = self.options.one_file_system and st.st_dev != device
         if not crosses and not self.rules.is_tagged_cache(os.fsdecode(path)):
             for entry_name, entry_path, entry_st in self._entries(path):
@@ -219,7 +259,7 @@ class Archiver:
                 node = self._save_entry(entry_name, entry_path, entry_st, old_entry, device)
                 if node is not None:
                     nodes.append(node)
-        return Tree(nodes)
+        return Tree(self._resolve(nodes))
 
     def _entries(self, path: bytes) -> list[tuple[bytes, bytes, os.stat_result]]:
         try:

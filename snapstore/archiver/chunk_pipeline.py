@@ -1,0 +1,156 @@
+"""The backup pipeline: files are read and cut into chunks on the walking thread, and each chunk
+is hashed, deduplicated, compressed, sealed and packed on worker threads (BLAKE3, zstd and the
+AEAD release the GIL, so the workers use all cores). Memory is bounded by a limit on the bytes of
+chunks in flight, not by file or repository size: the walker waits when it is reached.
+
+Small chunks are batched into one worker job, so a tree of many small files does not pay a
+thread hand-off per file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from snapstore.archiver.options import Counters
+from snapstore.chunker.stream import iter_chunks
+from snapstore.repository.protocols import BlobSaver
+
+DEFAULT_WORKERS = os.cpu_count() or 2
+MAX_BYTES_IN_FLIGHT = 96 << 20
+BATCH_BYTES = 1 << 20
+BATCH_CHUNKS = 64
+
+# O_NOATIME keeps a backup from touching access times; only the owner (or root) may use it.
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def open_for_reading(path: bytes) -> int:
+    flags = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(path, flags | _NOATIME)
+    except PermissionError:
+        if not _NOATIME:
+            raise
+        return os.open(path, flags)
+
+
+class FileContent:
+    """The chunk ids of one file, filled in by workers; `ids()` waits for them."""
+
+    def __init__(self) -> None:
+        self._slots: list[bytes | None] = []
+        self._futures: list[Future[None]] = []
+
+    def ids(self) -> tuple[bytes, ...]:
+        for future in self._futures:
+            future.result()  # re-raises a worker's error
+        assert all(slot is not None for slot in self._slots)
+        return tuple(self._slots)  # type: ignore[arg-type]
+
+
+class _InFlight:
+    """A byte budget: acquire before handing chunks to workers, release when they are packed."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._used = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, size: int) -> None:
+        with self._cond:
+            # A chunk larger than the whole budget is let through alone rather than deadlocking.
+            self._cond.wait_for(lambda: self._used == 0 or self._used + size <= self._limit)
+            self._used += size
+
+    def release(self, size: int) -> None:
+        with self._cond:
+            self._used -= size
+            self._cond.notify_all()
+
+
+Job = list[tuple[FileContent, int, bytes]]
+
+
+class ChunkPipeline:
+    def __init__(
+        self,
+        repo: BlobSaver,
+        counters: Counters,
+        *,
+        dry_run: bool = False,
+        workers: int = DEFAULT_WORKERS,
+        max_in_flight: int = MAX_BYTES_IN_FLIGHT,
+    ) -> None:
+        self.repo = repo
+        self.counters = counters
+        self.dry_run = dry_run
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="snap-chunk")
+        self._budget = _InFlight(max_in_flight)
+        self._lock = threading.Lock()
+        self._batch: Job = []
+        self._batch_bytes = 0
+        self._batch_futures: list[FileContent] = []
+
+    def read_file(self, path: bytes) -> FileContent:
+        """Read and chunk `path` now; its chunks are stored in the background. Raises OSError
+        if the file cannot be read (nothing of it is recorded then)."""
+        content = FileContent()
+        fd = open_for_reading(path)
+        with os.fdopen(fd, "rb", buffering=0) as f:
+            for chunk in iter_chunks(f.readinto, self.repo.new_scanner()):
+                self.counters.bytes_read += len(chunk)
+                content._slots.append(None)
+                self._add(content, len(content._slots) - 1, chunk)
+        return content
+
+    def _add(self, content: FileContent, slot: int, chunk: bytes) -> None:
+        self._budget.acquire(len(chunk))
+        self._batch.append((content, slot, chunk))
+        self._batch_bytes += len(chunk)
+        if content not in self._batch_futures:
+            self._batch_futures.append(content)
+        if self._batch_bytes >= BATCH_BYTES or len(self._batch) >= BATCH_CHUNKS:
+            self.submit_batch()
+
+    def submit_batch(self) -> None:
+        """Hand the collected chunks to a worker (also before waiting for their ids)."""
+        if not self._batch:
+            return
+        job, contents = self._batch, self._batch_futures
+        self._batch, self._batch_bytes, self._batch_futures = [], 0, []
+        future = self._pool.submit(self._store, job)
+        for content in contents:
+            content._futures.append(future)
+
+    def _store(self, job: Job) -> None:
+        try:
+            for content, slot, chunk in job:
+                blob_id = self.repo.blob_id(chunk)
+                content._slots[slot] = blob_id
+                if self.dry_run:
+                    added = 0 if self.repo.has_data(blob_id) else -1
+                else:
+                    added = self.repo.save_data(chunk, blob_id)
+                self._count(len(chunk), added)
+        finally:
+            self._budget.release(sum(len(chunk) for _, _, chunk in job))
+
+    def _count(self, size: int, added: int) -> None:
+        if not added:
+            return
+        with self._lock:
+            self.counters.data_added += size
+            if added > 0:
+                self.counters.data_blobs += 1
+                self.counters.data_added_packed += added
+
+    def wait(self, content: FileContent) -> tuple[bytes, ...]:
+        self.submit_batch()
+        return content.ids()
+
+    def close(self) -> None:
+        self.submit_batch()
+        self._pool.shutdown(wait=True)
+
