@@ -4,6 +4,7 @@ protocols of `protocols.py`)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from snapstore.errors import (
     RepositoryExistsError,
     RepositoryNotFoundError,
 )
-from snapstore.index import BlobType, IndexCache, sync_cache
+from snapstore.index import BlobType, IndexCache, IndexEntry, sync_cache
 from snapstore.model import Snapshot, Tree
 from snapstore.repository import keyring, layout
 from snapstore.repository.blob_store import BlobStore
@@ -106,6 +107,12 @@ class Repository:
 
     def load_data(self, blob_id: bytes) -> bytes:
         return self.blobs.load(blob_id, BlobType.DATA)
+
+    def lookup(self, blob_id: bytes) -> IndexEntry | None:
+        return self.blobs.lookup(blob_id)
+
+    def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]:
+        return self.blobs.load_from_pack(entries)
 
     def load_tree(self, tree_id: bytes) -> Tree:
         return Tree.decode(self.blobs.load(tree_id, BlobType.TREE))

@@ -1,19 +1,22 @@
 """The restore engine: recreates a snapshot's tree under a target folder, bytes and metadata,
-holes of sparse files included. Folders get their metadata after their contents, so writing
-into them does not change their recorded times. Never prints; reports through `on_progress`."""
+holes of sparse files included. The walk creates every entry and plans file contents; the
+content writer then reads each pack once, in parallel, and writes blobs where they belong; file
+metadata follows. Folders get their metadata after their entries exist, so creating them does not
+change their recorded times. Never prints; reports through `on_progress`."""
 
 from __future__ import annotations
 
-import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from snapstore.chunker.stream import iter_chunks
-from snapstore.errors import IntegrityError, SnapError
+from snapstore.errors import IntegrityError
+from snapstore.index import IndexEntry
 from snapstore.model import Node, Snapshot, Tree
 from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
 from snapstore.repository.protocols import BlobLoader
+from snapstore.restorer.content_writer import DEFAULT_READERS, ContentWriter, write_error
 from snapstore.restorer.metadata import apply_metadata
 from snapstore.restorer.options import RestoreOptions, RestoreResult
 from snapstore.restorer.path_filter import PathFilter
@@ -26,15 +29,9 @@ class RestoreSource(BlobLoader, Protocol):
 
     def blob_id(self, data: bytes | memoryview) -> bytes: ...
 
+    def lookup(self, blob_id: bytes) -> IndexEntry | None: ...
 
-class RestoreError(SnapError):
-    """Writing to the target failed (disk full, permission): names the file."""
-
-
-def _write_error(path: bytes, error: OSError) -> RestoreError:
-    if error.errno == errno.ENOSPC:
-        return RestoreError(f"target disk full while writing {os.fsdecode(path)}")
-    return RestoreError(f"cannot write {os.fsdecode(path)}: {error.strerror or error}")
+    def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]: ...
 
 
 class Restorer:
@@ -44,6 +41,7 @@ class Restorer:
         snapshot: Snapshot,
         options: RestoreOptions,
         on_progress: Progress | None = None,
+        readers: int = DEFAULT_READERS,
     ) -> None:
         self.repo = repo
         self.snapshot = snapshot
@@ -53,13 +51,22 @@ class Restorer:
         self.result = RestoreResult()
         self._hardlinks: dict[tuple[int, int], bytes] = {}
         self._target = os.fsencode(os.path.abspath(options.target))
+        self._writer = ContentWriter(repo, readers)
+        self._files: list[tuple[bytes, Node]] = []  # content planned, metadata still to apply
 
     def run(self) -> RestoreResult:
         try:
             os.makedirs(self._target, exist_ok=True)
         except OSError as error:
-            raise _write_error(self._target, error) from None
+            raise write_error(self._target, error) from None
         self._restore_tree(self.repo.load_tree(self.snapshot.tree), b"")
+        stats = self._writer.run()
+        self.result.bytes_written = stats.bytes_written
+        self.result.holes_bytes = stats.holes_bytes
+        for path, node in self._files:
+            apply_metadata(path, node, self.result.warnings)
+            if self.options.verify:
+                self._verify(node, path)
         return self.result
 
     def _restore_tree(self, tree: Tree, inner: bytes) -> bool:
@@ -93,7 +100,7 @@ class Restorer:
         try:
             os.makedirs(path, mode=0o700, exist_ok=True)
         except OSError as error:
-            raise _write_error(path, error) from None
+            raise write_error(path, error) from None
 
     def _restore_leaf(self, node: Node, path: bytes) -> None:
         self._makedirs(os.path.dirname(path))
@@ -102,14 +109,15 @@ class Restorer:
                 return
             self._remove_existing(path)
             if node.kind == FILE:
-                self._write_file(node, path)
+                self._writer.add_file(path, node.content)
+                self._files.append((path, node))
                 self.result.files += 1
             else:
                 self._make_special(node, path)
+                apply_metadata(path, node, self.result.warnings)
                 self.result.other += 1
         except OSError as error:
-            raise _write_error(path, error) from None
-        apply_metadata(path, node, self.result.warnings)
+            raise write_error(path, error) from None
         if self.on_progress:
             self.on_progress(self.result, os.fsdecode(path))
 
@@ -131,24 +139,6 @@ class Restorer:
         if os.path.lexists(path) and not os.path.isdir(path) or os.path.islink(path):
             os.unlink(path)
 
-    def _write_file(self, node: Node, path: bytes) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        try:
-            offset = 0
-            for blob_id in node.content:
-                data = self.repo.load_data(blob_id)
-                if data.count(0) == len(data):
-                    self.result.holes_bytes += len(data)  # leave a hole: seek past it
-                else:
-                    _pwrite_all(fd, data, offset)
-                    self.result.bytes_written += len(data)
-                offset += len(data)
-            os.ftruncate(fd, offset)
-        finally:
-            os.close(fd)
-        if self.options.verify:
-            self._verify(node, path)
-
     def _verify(self, node: Node, path: bytes) -> None:
         with open(path, "rb", buffering=0) as f:
             ids = tuple(self.repo.blob_id(c) for c in iter_chunks(f.readinto, self.repo.new_scanner()))
@@ -168,10 +158,3 @@ class Restorer:
         elif node.kind == SOCKET:
             self.result.warnings.append(f"{os.fsdecode(path)}: sockets are not restored")
 
-
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        view = view[written:]
-        offset += written
