@@ -5,12 +5,14 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from snapstore.archiver import Archiver, BackupOptions, BackupResult, ExcludeRules
+from snapstore.archiver import Archiver, BackupOptions, BackupResult, Counters, ExcludeRules
+from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS
 from snapstore.cli.exit_codes import PARTIAL
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of, warn
@@ -41,11 +43,13 @@ def _parse_time(value: str | None) -> datetime | None:
 @click.option("-n", "--dry-run", is_flag=True, help="Read and report, store nothing.")
 @click.option("-f", "--force", is_flag=True, help="Reread every file, ignoring the parent.")
 @click.option("--parent", help="Snapshot id to compare with (default: latest of same host/paths).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Threads that compress and encrypt (default: one per core).")
 @command_options
 def backup_command(
     options: GlobalOptions, paths: tuple[Path, ...], tags: tuple[str, ...], host: str | None,
     excludes: tuple[str, ...], exclude_files: tuple[str, ...], exclude_caches: bool,
     one_file_system: bool, time_text: str | None, dry_run: bool, force: bool, parent: str | None,
+    workers: int | None,
 ) -> None:  # fmt: skip
     """Back up PATHS into a new snapshot."""
     for path in paths:
@@ -74,8 +78,11 @@ def backup_command(
             paths_text = [str(p) for p in backup.paths]
             parent_pair = latest_with_same_paths(snapshots, backup.hostname, paths_text)
         bar = progress_bar(not options.quiet, None, "B")
+        progress = bar_updater(bar, lambda c: c.total_bytes_processed)
+        if options.verbose:
+            progress = _verbose(progress)
         archiver = Archiver(repo, backup, rules, None if force else parent_pair,
-                            on_progress=bar_updater(bar, lambda c: c.total_bytes_processed))
+                            on_progress=progress, workers=workers or DEFAULT_WORKERS)
         result = archiver.run()
         if bar is not None:
             bar.close()
@@ -84,6 +91,17 @@ def backup_command(
     _report(result, options)
     if result.warnings:
         raise SystemExit(PARTIAL)
+
+
+def _verbose(inner: Callable[[Counters, str], None] | None) -> Callable[[Counters, str], None]:
+    """-v: name each file as it is processed, on stderr."""
+
+    def show(counters: Counters, path: str) -> None:
+        click.echo(path, err=True)
+        if inner is not None:
+            inner(counters, path)
+
+    return show
 
 
 def _report(result: BackupResult, options: GlobalOptions) -> None:

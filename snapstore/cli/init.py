@@ -9,15 +9,21 @@ from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import emit_json
 from snapstore.cli.password import read_password
 from snapstore.cli.repository_access import cache_dir
-from snapstore.repository import Repository
+from snapstore.repository import Repository, RepositoryConfig
 
 
 @click.command("init")
+@click.option("--compression-level", type=click.IntRange(0, 19), default=3, show_default=True,
+              help="zstd level for new data (0: store uncompressed).")
+@click.option("--pack-size", "pack_size_mib", type=click.IntRange(4, 512), default=32,
+              show_default=True, help="Target pack size in MiB.")
 @command_options
-def init_command(options: GlobalOptions) -> None:
+def init_command(options: GlobalOptions, compression_level: int, pack_size_mib: int) -> None:
     """Create a new, empty, encrypted repository."""
     backend = open_backend(options.repo)
-    repo = Repository.init(backend, read_password(options, confirm=True), cache_dir(options))
+    config = RepositoryConfig(compression_level=compression_level, pack_size=pack_size_mib << 20)
+    password = read_password(options, confirm=True)
+    repo = Repository.init(backend, password, cache_dir(options), config=config)
     if options.as_json:
         emit_json({"id": repo.config.id, "repository": backend.location})
     elif not options.quiet:

@@ -12,6 +12,7 @@ from snapstore.cli.repository_access import open_repository
 from snapstore.cli.snapshots import filter_options
 from snapstore.repository.snapshot_filter import SnapshotFilter, find_snapshot
 from snapstore.restorer import RestoreOptions, Restorer
+from snapstore.restorer.content_writer import DEFAULT_READERS
 
 
 @click.command("restore")
@@ -20,11 +21,12 @@ from snapstore.restorer import RestoreOptions, Restorer
 @click.option("-i", "--include", "includes", multiple=True, help="Restore only paths matching.")
 @click.option("-e", "--exclude", "excludes", multiple=True, help="Leave out paths matching.")
 @click.option("--verify", is_flag=True, help="Reread restored files and compare chunk ids.")
+@click.option("--read-concurrency", type=click.IntRange(1, 64), default=DEFAULT_READERS, show_default=True, help="Packs read at once.")
 @filter_options
 @command_options
 def restore_command(
     options: GlobalOptions, snapshot: str, target: Path, includes: tuple[str, ...],
-    excludes: tuple[str, ...], verify: bool, hosts: tuple[str, ...], tags: tuple[str, ...],
+    excludes: tuple[str, ...], verify: bool, read_concurrency: int, hosts: tuple[str, ...], tags: tuple[str, ...],
     paths: tuple[str, ...],
 ) -> None:  # fmt: skip
     """Restore SNAPSHOT (an id, a unique id prefix, or `latest`) into --target."""
@@ -36,7 +38,7 @@ def restore_command(
         bar = progress_bar(not options.quiet, None, "file")
         restorer = Restorer(
             repo, snap, RestoreOptions(target, includes, excludes, verify),
-            on_progress=bar_updater(bar, lambda r: r.files + r.other),
+            on_progress=bar_updater(bar, lambda r: r.files + r.other), readers=read_concurrency,
         )  # fmt: skip
         result = restorer.run()
         if bar is not None:
