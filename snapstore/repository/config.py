@@ -16,8 +16,8 @@ MiB = 1 << 20
 
 @dataclass(frozen=True)
 class ChunkerParams:
-    """Defaults: average 1 MiB (min 256 KiB, max 4 MiB), normalization 1, as measured in
-    docs/benchmarks.md; restic uses 512 KiB / 1 MiB / 8 MiB."""
+    """Defaults: average 1 MiB (min 256 KiB, max 4 MiB), normalization 1; why, in
+    docs/benchmarks.md "Chunk size default". restic uses 512 KiB / 1 MiB / 8 MiB."""
 
     min_size: int = 256 * 1024
     avg_size: int = 1 * MiB

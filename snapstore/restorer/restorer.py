@@ -154,7 +154,10 @@ class Restorer:
             os.mkfifo(path, 0o600)
         elif node.kind in (CHARDEV, BLOCKDEV):
             kind = 0o020000 if node.kind == CHARDEV else 0o060000
-            os.mknod(path, kind | 0o600, node.rdev)
+            try:
+                os.mknod(path, kind | 0o600, node.rdev)
+            except PermissionError:  # only root may create device nodes: not a reason to stop
+                self.result.warnings.append(f"{os.fsdecode(path)}: device not restored (not root)")
         elif node.kind == SOCKET:
             self.result.warnings.append(f"{os.fsdecode(path)}: sockets are not restored")
 
