@@ -56,7 +56,10 @@ def key_add(options: GlobalOptions, new_password_file: str | None) -> None:
         key_id = keyring.add_key(repo.backend, repo.master, _new_password(new_password_file), KdfParams())
     finally:
         repo.close()
-    click.echo(key_id if options.as_json is False else f'{{"id": "{key_id}"}}')
+    if options.as_json:
+        emit_json({"id": key_id})
+    elif not options.quiet:
+        click.echo(f"added key {key_id[:8]}")
 
 
 @key_group.command("remove")

@@ -17,7 +17,7 @@ def test_add_list_remove_keys(snap: Snap, tmp_path: Path) -> None:
 
     second_password = tmp_path / "second"
     second_password.write_text("another password\n")
-    added = snap.ok("key", "add", "--new-password-file", second_password).out.strip()
+    added = snap.json("key", "add", "--new-password-file", second_password)["id"]
     assert len(added) == 64
 
     # The second password opens the same repository, and its key is the current one.
