@@ -5,14 +5,17 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from snapstore.archiver import Archiver, BackupOptions, BackupResult, Counters, ExcludeRules
 from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS
+from snapstore.archiver.size_scan import scan_total
 from snapstore.cli.exit_codes import PARTIAL
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of, warn
@@ -78,6 +81,8 @@ def backup_command(
             paths_text = [str(p) for p in backup.paths]
             parent_pair = latest_with_same_paths(snapshots, backup.hostname, paths_text)
         bar = progress_bar(not options.quiet, None, "B")
+        if bar is not None:
+            _estimate_in_background(backup, rules, bar)
         progress = bar_updater(bar, lambda c: c.total_bytes_processed)
         if options.verbose:
             progress = _verbose(progress)
@@ -91,6 +96,17 @@ def backup_command(
     _report(result, options)
     if result.warnings:
         raise SystemExit(PARTIAL)
+
+
+def _estimate_in_background(backup: BackupOptions, rules: ExcludeRules, bar: Any) -> None:
+    """Give the progress bar a total (and so an ETA) as soon as a quick walk has one."""
+
+    def set_total(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    paths = [str(p) for p in backup.paths]
+    threading.Thread(target=scan_total, args=(paths, rules, set_total), daemon=True).start()
 
 
 def _verbose(inner: Callable[[Counters, str], None] | None) -> Callable[[Counters, str], None]:
