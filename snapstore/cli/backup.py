@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -58,6 +59,12 @@ def backup_command(
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise InputError(f"{path} does not exist")
+        try:
+            str(path.absolute()).encode("utf-8")
+        except UnicodeEncodeError:
+            # Snapshot paths are text in the format; names below them may be any bytes.
+            raise InputError(f"{os.fsencode(path)!r}: a backup path must be valid UTF-8 "
+                             "(back up its parent folder instead)") from None
     try:
         rules = ExcludeRules.from_sources(excludes, exclude_files, exclude_caches)
     except OSError as error:

@@ -169,3 +169,9 @@ def test_tampered_snapshot_file(snap: Snap, tmp_path: Path) -> None:
     error = snap.fails("restore", "latest", "--target", tmp_path / "out", code=FATAL)
     assert snapshot_id in error
     assert not (tmp_path / "out").exists()
+
+
+def test_non_utf8_backup_path_is_a_clear_error(snap: Snap, tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(folder)
+    assert "must be valid UTF-8" in snap.fails("backup", os.fsdecode(folder), code=1)
