@@ -1,0 +1,1 @@
+"""Tests of the retention engine (snapstore.retention)."""
