@@ -19,12 +19,13 @@ from snapstore.errors import InputError
 from snapstore.model import Node, Snapshot, Tree
 from snapstore.model.node import DIR, FILE
 from snapstore.model.snapshot import Summary
-from snapstore.repository.protocols import BlobLoader, BlobSaver, SnapshotStore
+from snapstore.repository.locks import BACKUP
+from snapstore.repository.protocols import BlobLoader, BlobSaver, Locking, SnapshotStore
 
 Progress = Callable[[Counters, str], None]
 
 
-class BackupTarget(BlobSaver, BlobLoader, SnapshotStore, Protocol):
+class BackupTarget(BlobSaver, BlobLoader, SnapshotStore, Locking, Protocol):
     pass
 
 
@@ -104,7 +105,11 @@ class Archiver:
             self.repo, self.counters, dry_run=self.options.dry_run, workers=self.workers
         )
         try:
-            return self._run()
+            if self.options.dry_run:
+                return self._run()
+            # The lock keeps a concurrent prune from deleting packs this backup may refer to.
+            with self.repo.lock(BACKUP):
+                return self._run()
         finally:
             self._pipeline.close()
 

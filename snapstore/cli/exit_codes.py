@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
@@ -55,3 +56,9 @@ def run_guarded(entry: Callable[[], T]) -> T:
     except ImportError as error:
         # The compiled chunker missing is the one expected ImportError; its message says what to do.
         fail(str(error).splitlines()[0])
+    except OSError as error:
+        fail(f"{error.filename or 'I/O'}: {error.strerror or error}")
+    except Exception as error:  # a bug: still one line, the details on request
+        if os.environ.get("SNAP_DEBUG"):
+            raise
+        fail(f"internal error: {type(error).__name__}: {error} (set SNAP_DEBUG=1 for details)")

@@ -20,7 +20,7 @@ from snapstore.index.index_file import (
     index_file_id,
     index_object_name,
 )
-from snapstore.index.lmdb_cache import IndexCache
+from snapstore.index.lmdb_cache import DiskBlobSet, IndexCache
 
 __all__ = [
     "BLOB_TYPES",
@@ -28,6 +28,7 @@ __all__ = [
     "INDEX_ASSOCIATED",
     "INDEX_FOLDER",
     "BlobType",
+    "DiskBlobSet",
     "IndexCache",
     "IndexEntry",
     "IndexFile",

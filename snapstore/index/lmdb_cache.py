@@ -89,6 +89,11 @@ class IndexCache:
         with self._env.begin() as txn:
             return txn.get(blob_id, db=self._blobs) is not None
 
+    def knows_pack(self, pack_id: bytes) -> bool:
+        """Does any merged index file list a blob in pack `pack_id`?"""
+        with self._env.begin() as txn:
+            return txn.get(pack_id, db=self._pack_ids) is not None
+
     def merge(self, index_name: str, entries: Iterable[IndexEntry]) -> bool:
         """Add the entries of index file `index_name` in one transaction; False if it was
         already merged. A blob already present keeps its first-seen location."""
@@ -185,3 +190,44 @@ class IndexCache:
 
     def __repr__(self) -> str:
         return f"IndexCache({str(self.path)!r})"
+
+
+class DiskBlobSet:
+    """A set of blob ids kept in a temporary LMDB database in `folder`, so that garbage
+    collection's set of used blobs need not fit in memory however large the repository is.
+    Adds are batched into write transactions; the folder is the caller's to remove."""
+
+    BATCH = 50_000
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        # No fsync: the set is thrown away after use, durability would only cost time.
+        self._env = lmdb.open(
+            str(folder), map_size=MAP_SIZE, sync=False, metasync=False, readahead=False
+        )
+        self._pending: set[bytes] = set()
+        self._count = 0
+
+    def add(self, blob_id: bytes) -> None:
+        self._pending.add(blob_id)
+        if len(self._pending) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._env.begin(write=True) as txn:
+            for blob_id in self._pending:
+                if txn.put(blob_id, b"", overwrite=False):
+                    self._count += 1
+        self._pending.clear()
+
+    def __contains__(self, blob_id: object) -> bool:
+        if blob_id in self._pending:
+            return True
+        with self._env.begin() as txn:
+            return txn.get(blob_id) is not None  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        self._flush()
+        return self._count
+
+    def close(self) -> None:
+        self._env.close()

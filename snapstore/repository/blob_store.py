@@ -17,10 +17,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from snapstore.backend import Backend
 from snapstore.compression import compress, decompress
 from snapstore.crypto import MasterKey, Sealer
-from snapstore.errors import IntegrityError, NotFoundError
-from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index
-from snapstore.pack import FinishedPack, PackWriter, pack_object_name
+from snapstore.errors import IntegrityError, NotFoundError, SnapError
+from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index, sync_cache
+from snapstore.pack import FinishedPack, PackWriter, load_pack_header, pack_object_name
 from snapstore.repository.layout import blob_associated
+
+class ConcurrentPruneError(SnapError):
+    """A pack a backup deduplicated against was deleted while the backup ran."""
+
 
 UPLOAD_THREADS = 2
 MAX_QUEUED_PACKS = 3
@@ -52,12 +56,44 @@ class BlobStore:
         self._upload_slots = threading.BoundedSemaphore(MAX_QUEUED_PACKS)
         self._uploads: set[Future[None]] = set()
         self._upload_error: BaseException | None = None
+        self.reused_packs: set[bytes] = set()
 
     def has(self, blob_id: bytes) -> bool:
+        """Is the blob stored? A blob found in an existing pack records that pack as *reused*:
+        `secure_reused` checks, before a snapshot is saved, that a concurrent prune has not
+        taken it away (docs/design.md §6.3)."""
         with self._lock:
             if blob_id in self._pending:
                 return True
-        return self.cache.contains(blob_id)
+        entry = self.cache.lookup(blob_id)
+        if entry is None:
+            return False
+        with self._lock:
+            self.reused_packs.add(entry.pack_id)
+        return True
+
+    def secure_reused(self) -> int:
+        """Make sure every reused pack is still indexed: re-index one that a concurrent prune
+        took out of the index (it is still in the trash); fail if one is gone. Returns the
+        number of packs re-indexed."""
+        sync_cache(self.cache, self.backend, self.sealer)
+        rescued = 0
+        for pack_id in sorted(self.reused_packs):
+            if self.cache.knows_pack(pack_id):
+                continue
+            name = pack_object_name(pack_id)
+            try:
+                entries = load_pack_header(self.backend, name, self.sealer)
+            except NotFoundError:
+                raise ConcurrentPruneError(
+                    f"pack {pack_id.hex()} that this backup refers to was deleted by a "
+                    "concurrent prune; the snapshot was not saved: run the backup again"
+                ) from None
+            index_name, data = encode_index(entries, (), self.sealer)
+            self.backend.save(index_name, data)
+            self.cache.merge(index_name, entries)
+            rescued += 1
+        return rescued
 
     def lookup(self, blob_id: bytes) -> IndexEntry | None:
         with self._lock:

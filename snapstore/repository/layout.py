@@ -9,6 +9,7 @@ DATA = "data"
 INDEX = "index"
 SNAPSHOTS = "snapshots"
 LOCKS = "locks"
+TRASH = "trash"
 
 CONFIG_ASSOCIATED = b"snapstore config v1"
 SNAPSHOT_ASSOCIATED = b"snapstore snapshot v1"
@@ -27,3 +28,7 @@ def key_name(key_id: str) -> str:
 
 def snapshot_name(snapshot_id: str) -> str:
     return f"{SNAPSHOTS}/{snapshot_id}"
+
+
+def trash_name(pack_id: bytes) -> str:
+    return f"{TRASH}/{pack_id.hex()}"

@@ -32,6 +32,12 @@ class BlobLoader(Protocol):
     def load_tree(self, tree_id: bytes) -> Tree: ...
 
 
+class Locking(Protocol):
+    def lock(self, kind: str, exclusive: bool = False) -> Any:
+        """A lock (context manager) that tells garbage collection this operation is running."""
+        ...
+
+
 class SnapshotStore(Protocol):
     def save_snapshot(self, snapshot: Snapshot) -> str: ...
 

@@ -24,6 +24,7 @@ from snapstore.model import Snapshot, Tree
 from snapstore.repository import keyring, layout
 from snapstore.repository.blob_store import BlobStore
 from snapstore.repository.config import RepositoryConfig
+from snapstore.repository.locks import Lock
 
 
 def default_cache_dir() -> Path:
@@ -103,7 +104,13 @@ class Repository:
         return tree_id, self.blobs.save(BlobType.TREE, encoded, tree_id)
 
     def flush(self) -> None:
+        """Store open packs, then make sure every pack this session reused is still indexed
+        (a concurrent prune may have marked it): after this, a snapshot may be saved."""
         self.blobs.flush()
+        self.blobs.secure_reused()
+
+    def lock(self, kind: str, exclusive: bool = False) -> Lock:
+        return Lock(self.backend, kind, exclusive)
 
     def load_data(self, blob_id: bytes) -> bytes:
         return self.blobs.load(blob_id, BlobType.DATA)
