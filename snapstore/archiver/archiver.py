@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,7 +75,22 @@ class _PendingFile:
     content: FileContent
 
 
-Entry = Node | _PendingFile
+@dataclass
+class _PendingDir:
+    """A folder walked whose files may still be in the pipeline; its node exists once resolved."""
+
+    name: bytes
+    path: bytes
+    st: os.stat_result
+    old: Node | None
+    entries: list[Entry]
+    node: Node | None = None
+
+
+Entry = Node | _PendingFile | _PendingDir
+# Folders waiting for their files: resolved oldest first once more than this many wait, so the
+# walk runs ahead of the workers instead of waiting for each folder's files in turn.
+PENDING_FOLDERS = 64
 
 
 class Archiver:
@@ -99,6 +115,7 @@ class Archiver:
         self.warnings: list[str] = []
         self._root_devices: dict[bytes, int] = {}
         self._pipeline: ChunkPipeline | None = None
+        self._pending_dirs: deque[_PendingDir] = deque()
 
     def run(self) -> BackupResult:
         self._pipeline = ChunkPipeline(
@@ -122,7 +139,9 @@ class Archiver:
         parent_root = self.repo.load_tree(self.parent[1].tree) if self.parent else None
         if b"/" in paths:  # the root folder itself: its listing is the snapshot's root tree
             st = os.lstat(b"/")
-            root_tree = self._dir_tree(b"/", st, parent_root, st.st_dev)
+            entries = self._dir_tree(b"/", st, parent_root, st.st_dev)
+            self._drain(0)
+            root_tree = Tree(self._resolve(entries))
         else:
             root_tree = self._save_planned(b"", _plan(paths), parent_root)
         root_id = self._store_tree(root_tree)
@@ -194,18 +213,39 @@ class Archiver:
                 node = node_from_stat(name, path, st, subtree=subtree_id)
             if node is not None:
                 nodes.append(node)
+        self._drain(0)
         return Tree(self._resolve(nodes))
 
     def _resolve(self, entries: list[Entry]) -> list[Node]:
-        """Wait for the files of one folder to be stored; their nodes need the chunk ids."""
+        """Nodes of one folder's entries, waiting for files still in the pipeline (their nodes
+        need the chunk ids). Sub-folders are resolved before their parent (FIFO, post-order)."""
         assert self._pipeline is not None
         nodes = []
         for entry in entries:
             if isinstance(entry, _PendingFile):
                 content = self._pipeline.wait(entry.content)
                 entry = node_from_stat(entry.name, entry.path, entry.st, content=content)
+            elif isinstance(entry, _PendingDir):
+                assert entry.node is not None, "sub-folder resolved after its parent"
+                entry = entry.node
             nodes.append(entry)
         return nodes
+
+    def _drain(self, keep: int) -> None:
+        while len(self._pending_dirs) > keep:
+            self._resolve_dir(self._pending_dirs.popleft())
+
+    def _resolve_dir(self, folder: _PendingDir) -> None:
+        tree_id = self._store_tree(Tree(self._resolve(folder.entries)))
+        c, old = self.counters, folder.old
+        if old is None:
+            c.dirs_new += 1
+        elif old.subtree == tree_id:
+            c.dirs_unmodified += 1
+        else:
+            c.dirs_changed += 1
+        folder.node = node_from_stat(folder.name, folder.path, folder.st, subtree=tree_id)
+        folder.entries = []
 
     def _save_entry(
         self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
@@ -243,28 +283,23 @@ class Archiver:
 
     def _save_dir(
         self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
-    ) -> Node:
+    ) -> _PendingDir:
         old_tree = self.repo.load_tree(old.subtree) if old and old.kind == DIR and old.subtree else None
-        tree_id = self._store_tree(self._dir_tree(path, st, old_tree, device))
-        c = self.counters
-        if old is None:
-            c.dirs_new += 1
-        elif old.subtree == tree_id:
-            c.dirs_unmodified += 1
-        else:
-            c.dirs_changed += 1
-        return node_from_stat(name, path, st, subtree=tree_id)
+        folder = _PendingDir(name, path, st, old, self._dir_tree(path, st, old_tree, device))
+        self._pending_dirs.append(folder)
+        self._drain(PENDING_FOLDERS)
+        return folder
 
-    def _dir_tree(self, path: bytes, st: os.stat_result, old_tree: Tree | None, device: int) -> Tree:
-        nodes: list[Entry] = []
+    def _dir_tree(self, path: bytes, st: os.stat_result, old_tree: Tree | None, device: int) -> list[Entry]:
+        entries: list[Entry] = []
         crosses = self.options.one_file_system and st.st_dev != device
         if not crosses and not self.rules.is_tagged_cache(os.fsdecode(path)):
             for entry_name, entry_path, entry_st in self._entries(path):
                 old_entry = old_tree.get(entry_name) if old_tree else None
-                node = self._save_entry(entry_name, entry_path, entry_st, old_entry, device)
-                if node is not None:
-                    nodes.append(node)
-        return Tree(self._resolve(nodes))
+                entry = self._save_entry(entry_name, entry_path, entry_st, old_entry, device)
+                if entry is not None:
+                    entries.append(entry)
+        return entries
 
     def _entries(self, path: bytes) -> list[tuple[bytes, bytes, os.stat_result]]:
         try:

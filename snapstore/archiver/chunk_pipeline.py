@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from snapstore.archiver.options import Counters
@@ -58,6 +59,10 @@ class _InFlight:
         self._used = 0
         self._cond = threading.Condition()
 
+    def available(self, size: int) -> bool:
+        with self._cond:
+            return self._used == 0 or self._used + size <= self._limit
+
     def acquire(self, size: int) -> None:
         with self._cond:
             # A chunk larger than the whole budget is let through alone rather than deadlocking.
@@ -92,6 +97,7 @@ class ChunkPipeline:
         self._batch: Job = []
         self._batch_bytes = 0
         self._batch_futures: list[FileContent] = []
+        self._scanner = repo.new_scanner()  # reused: finish() resets it for the next file
 
     def read_file(self, path: bytes) -> FileContent:
         """Read and chunk `path` now; its chunks are stored in the background. Raises OSError
@@ -99,13 +105,26 @@ class ChunkPipeline:
         content = FileContent()
         fd = open_for_reading(path)
         with os.fdopen(fd, "rb", buffering=0) as f:
-            for chunk in iter_chunks(f.readinto, self.repo.new_scanner()):
-                self.counters.bytes_read += len(chunk)
-                content._slots.append(None)
-                self._add(content, len(content._slots) - 1, chunk)
+            # Most files are smaller than the minimum chunk: one read, one chunk, no scanning.
+            head = f.read(self._scanner.min_size + 1)
+            if len(head) <= self._scanner.min_size:
+                chunks: Iterable[bytes] = [head] if head else []
+            else:
+                f.seek(0)
+                chunks = iter_chunks(f.readinto, self._scanner)
+            try:
+                for chunk in chunks:
+                    self.counters.bytes_read += len(chunk)
+                    content._slots.append(None)
+                    self._add(content, len(content._slots) - 1, chunk)
+            except BaseException:
+                self._scanner.finish()  # a read error mid-file must not leak into the next file
+                raise
         return content
 
     def _add(self, content: FileContent, slot: int, chunk: bytes) -> None:
+        if self._batch and not self._budget.available(len(chunk)):
+            self.submit_batch()  # the bytes we would wait for may be in our own unsent batch
         self._budget.acquire(len(chunk))
         self._batch.append((content, slot, chunk))
         self._batch_bytes += len(chunk)
