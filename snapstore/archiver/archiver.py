@@ -73,6 +73,7 @@ class _PendingFile:
     path: bytes
     st: os.stat_result
     content: FileContent
+    is_new: bool  # no such file in the parent snapshot (counted once stored)
 
 
 @dataclass
@@ -223,7 +224,16 @@ class Archiver:
         nodes = []
         for entry in entries:
             if isinstance(entry, _PendingFile):
-                content = self._pipeline.wait(entry.content)
+                try:
+                    content = self._pipeline.wait(entry.content)
+                except OSError as error:  # a small file read by a worker
+                    self._warn(entry.path, error)
+                    continue
+                if entry.is_new:
+                    self.counters.files_new += 1
+                else:
+                    self.counters.files_changed += 1
+                self._count_file(entry.st, entry.path)
                 entry = node_from_stat(entry.name, entry.path, entry.st, content=content)
             elif isinstance(entry, _PendingDir):
                 assert entry.node is not None, "sub-folder resolved after its parent"
@@ -267,19 +277,19 @@ class Archiver:
         else:
             assert self._pipeline is not None
             try:
-                entry = _PendingFile(name, path, st, self._pipeline.read_file(path))
+                content = self._pipeline.read_file(path, st.st_size)
             except OSError as error:
                 self._warn(path, error)
                 return None
-            if old is None:
-                c.files_new += 1
-            else:
-                c.files_changed += 1
-        c.total_files_processed += 1
-        c.total_bytes_processed += st.st_size
-        if self.on_progress:
-            self.on_progress(c, os.fsdecode(path))
+            return _PendingFile(name, path, st, content, old is None)
+        self._count_file(st, path)
         return entry
+
+    def _count_file(self, st: os.stat_result, path: bytes) -> None:
+        self.counters.total_files_processed += 1
+        self.counters.total_bytes_processed += st.st_size
+        if self.on_progress:
+            self.on_progress(self.counters, os.fsdecode(path))
 
     def _save_dir(
         self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -43,10 +44,14 @@ class FileContent:
     def __init__(self) -> None:
         self._slots: list[bytes | None] = []
         self._futures: list[Future[None]] = []
+        self.error: OSError | None = None  # a small file the worker could not read
 
     def ids(self) -> tuple[bytes, ...]:
+        """Raises OSError if the file could not be read."""
         for future in self._futures:
             future.result()  # re-raises a worker's error
+        if self.error is not None:
+            raise self.error
         assert all(slot is not None for slot in self._slots)
         return tuple(self._slots)  # type: ignore[arg-type]
 
@@ -75,7 +80,15 @@ class _InFlight:
             self._cond.notify_all()
 
 
-Job = list[tuple[FileContent, int, bytes]]
+@dataclass(frozen=True)
+class _Unread:
+    """A small file (at most one chunk) that the worker reads itself, so the walking thread
+    spends no time in open and read system calls."""
+
+    path: bytes
+
+
+Job = list[tuple[FileContent, int, bytes | _Unread, int]]  # content, slot, data, budget weight
 
 
 class ChunkPipeline:
@@ -99,10 +112,15 @@ class ChunkPipeline:
         self._batch_futures: list[FileContent] = []
         self._scanner = repo.new_scanner()  # reused: finish() resets it for the next file
 
-    def read_file(self, path: bytes) -> FileContent:
-        """Read and chunk `path` now; its chunks are stored in the background. Raises OSError
-        if the file cannot be read (nothing of it is recorded then)."""
+    def read_file(self, path: bytes, size: int) -> FileContent:
+        """Read and chunk `path` (`size` bytes by its stat); its chunks are stored in the
+        background. A large file is read now and raises OSError if it cannot be; a small one is
+        read by a worker, and `wait` raises its OSError (nothing of it is recorded then)."""
         content = FileContent()
+        if size <= self._scanner.min_size:
+            content._slots.append(None)
+            self._add(content, 0, _Unread(path), max(size, 1))
+            return content
         fd = open_for_reading(path)
         with os.fdopen(fd, "rb", buffering=0) as f:
             # Most files are smaller than the minimum chunk: one read, one chunk, no scanning.
@@ -116,18 +134,18 @@ class ChunkPipeline:
                 for chunk in chunks:
                     self.counters.bytes_read += len(chunk)
                     content._slots.append(None)
-                    self._add(content, len(content._slots) - 1, chunk)
+                    self._add(content, len(content._slots) - 1, chunk, len(chunk))
             except BaseException:
                 self._scanner.finish()  # a read error mid-file must not leak into the next file
                 raise
         return content
 
-    def _add(self, content: FileContent, slot: int, chunk: bytes) -> None:
-        if self._batch and not self._budget.available(len(chunk)):
+    def _add(self, content: FileContent, slot: int, data: bytes | _Unread, weight: int) -> None:
+        if self._batch and not self._budget.available(weight):
             self.submit_batch()  # the bytes we would wait for may be in our own unsent batch
-        self._budget.acquire(len(chunk))
-        self._batch.append((content, slot, chunk))
-        self._batch_bytes += len(chunk)
+        self._budget.acquire(weight)
+        self._batch.append((content, slot, data, weight))
+        self._batch_bytes += weight
         if content not in self._batch_futures:
             self._batch_futures.append(content)
         if self._batch_bytes >= BATCH_BYTES or len(self._batch) >= BATCH_CHUNKS:
@@ -145,16 +163,41 @@ class ChunkPipeline:
 
     def _store(self, job: Job) -> None:
         try:
-            for content, slot, chunk in job:
-                blob_id = self.repo.blob_id(chunk)
-                content._slots[slot] = blob_id
-                if self.dry_run:
-                    added = 0 if self.repo.has_data(blob_id) else -1
+            for content, slot, data, _ in job:
+                if isinstance(data, _Unread):
+                    self._store_small(content, data.path)
                 else:
-                    added = self.repo.save_data(chunk, blob_id)
-                self._count(len(chunk), added)
+                    content._slots[slot] = self._store_chunk(data)
         finally:
-            self._budget.release(sum(len(chunk) for _, _, chunk in job))
+            self._budget.release(sum(weight for *_, weight in job))
+
+    def _store_small(self, content: FileContent, path: bytes) -> None:
+        try:
+            fd = open_for_reading(path)
+            with os.fdopen(fd, "rb", buffering=0) as f:
+                data = f.read()
+        except OSError as error:
+            content.error = error
+            return
+        with self._lock:
+            self.counters.bytes_read += len(data)
+        if not data:
+            content._slots = []
+        elif len(data) <= self._scanner.min_size:
+            content._slots = [self._store_chunk(data)]
+        else:  # it grew since the walk saw it: chunk it here, with a scanner of this thread's
+            scanner = self.repo.new_scanner()
+            ends = scanner.feed(data) + scanner.finish()
+            content._slots = [self._store_chunk(data[a:b]) for a, b in zip([0, *ends], ends)]
+
+    def _store_chunk(self, chunk: bytes) -> bytes:
+        blob_id = self.repo.blob_id(chunk)
+        if self.dry_run:
+            added = 0 if self.repo.has_data(blob_id) else -1
+        else:
+            added = self.repo.save_data(chunk, blob_id)
+        self._count(len(chunk), added)
+        return blob_id
 
     def _count(self, size: int, added: int) -> None:
         if not added:
