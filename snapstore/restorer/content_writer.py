@@ -18,6 +18,7 @@ from snapstore.errors import IntegrityError, SnapError
 from snapstore.index import IndexEntry
 
 DEFAULT_READERS = 4
+MAX_READ = 8 << 20
 HOLE_BLOCK = 4096
 _ZERO_BLOCK = bytes(HOLE_BLOCK)
 
@@ -106,9 +107,10 @@ class ContentWriter:
         return self.stats
 
     def _restore_pack(self, entries: list[IndexEntry]) -> None:
-        for entry, data in self.repo.load_from_pack(entries):
-            for path, offset in self._places[entry.blob_id]:
-                self._write(path, data, offset)
+        for run in _runs(entries):
+            for entry, data in self.repo.load_from_pack(run):
+                for path, offset in self._places[entry.blob_id]:
+                    self._write(path, data, offset)
         with self._lock:
             self.stats.packs_read += 1
 
@@ -127,6 +129,19 @@ class ContentWriter:
         with self._lock:
             self.stats.bytes_written += written
             self.stats.holes_bytes += len(data) - written
+
+
+def _runs(entries: list[IndexEntry]) -> Iterator[list[IndexEntry]]:
+    """A pack's needed blobs in offset order, cut into reads of at most `MAX_READ` bytes, so
+    memory stays bounded (each byte is still read once)."""
+    run: list[IndexEntry] = []
+    for entry in sorted(entries, key=lambda e: e.offset):
+        if run and entry.offset + entry.length - run[0].offset > MAX_READ:
+            yield run
+            run = []
+        run.append(entry)
+    if run:
+        yield run
 
 
 def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:
