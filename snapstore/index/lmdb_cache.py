@@ -33,6 +33,7 @@ MAP_SIZE = 1 << 40
 MAX_DBS = 16
 """Room to open the named databases of other cache versions too, so a wipe can drop them."""
 
+MERGE_BATCH = 10_000
 BLOB_VALUE = struct.Struct("<IBBIII")
 PACK_NUMBER = struct.Struct(">I")
 _FORMAT_KEY = b"format"
@@ -95,14 +96,30 @@ class IndexCache:
             return txn.get(pack_id, db=self._pack_ids) is not None
 
     def merge(self, index_name: str, entries: Iterable[IndexEntry]) -> bool:
-        """Add the entries of index file `index_name` in one transaction; False if it was
-        already merged. A blob already present keeps its first-seen location."""
+        """Add the entries of index file `index_name`; False if it was already merged. A blob
+        already present keeps its first-seen location. Entries go in in transactions of
+        `MERGE_BATCH`, and the file is recorded as merged in the last one: a write transaction
+        keeps every page it touches in memory, and random ids touch pages all over the tree, so
+        one transaction per large file would cost memory in proportion to the cache. Merging
+        again after an interruption is harmless (puts never overwrite)."""
         key = index_name.encode()
-        with self._env.begin(write=True) as txn:
+        with self._env.begin() as txn:
             if txn.get(key, db=self._files) is not None:
                 return False
+        batch: list[IndexEntry] = []
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) >= MERGE_BATCH:
+                self._put_entries(batch, None)
+                batch = []
+        self._put_entries(batch, key)
+        return True
+
+    def _put_entries(self, entries: list[IndexEntry], file_key: bytes | None) -> None:
+        with self._env.begin(write=True) as txn:
             numbers: dict[bytes, int] = {}
-            for e in entries:
+            # Sorted ids: neighbouring puts share pages, so the transaction touches fewer.
+            for e in sorted(entries, key=lambda entry: entry.blob_id):
                 number = numbers.get(e.pack_id)
                 if number is None:
                     number = numbers[e.pack_id] = self._pack_number(txn, e.pack_id)
@@ -111,8 +128,8 @@ class IndexCache:
                 )
                 # overwrite=False: first seen wins, so merging in a fixed order is deterministic.
                 txn.put(e.blob_id, value, db=self._blobs, overwrite=False)
-            txn.put(key, b"", db=self._files)
-        return True
+            if file_key is not None:
+                txn.put(file_key, b"", db=self._files)
 
     def _pack_number(self, txn: lmdb.Transaction, pack_id: bytes) -> int:
         known = txn.get(pack_id, db=self._pack_ids)
