@@ -9,7 +9,7 @@ import click
 
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import emit_json, snapshot_json, table, vars_of
-from snapstore.cli.prune import prune_options, run_prune, show_prune
+from snapstore.cli.prune import parse_prune_options, prune_options, run_prune, show_prune
 from snapstore.cli.repository_access import open_repository
 from snapstore.cli.snapshots import filter_options
 from snapstore.errors import InputError
@@ -76,6 +76,9 @@ def forget_command(options: GlobalOptions, snapshot_ids: tuple[str, ...], hosts:
     if policy.is_empty() and not snapshot_ids:
         raise InputError("no --keep-* rule given: refusing to forget every snapshot "
                          "(name snapshots to forget them explicitly)")  # fmt: skip
+    # Checked before anything is removed: a bad --max-unused must not leave snapshots forgotten
+    # and the prune not run.
+    pruning = parse_prune_options(max_unused, grace, dry_run) if then_prune else None
     repo = open_repository(options)
     try:
         chosen = SnapshotFilter(hosts, tags, paths).select(repo.list_snapshots())
@@ -84,7 +87,7 @@ def forget_command(options: GlobalOptions, snapshot_ids: tuple[str, ...], hosts:
             for group in groups:
                 for item in group["remove"]:
                     repo.backend.remove(layout.snapshot_name(item["id"]))
-        report = run_prune(repo, max_unused, grace, dry_run) if then_prune else None
+        report = run_prune(repo, pruning) if pruning is not None else None
     finally:
         repo.close()
     if options.as_json:

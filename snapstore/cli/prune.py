@@ -30,7 +30,10 @@ def parse_share(text: str) -> float:
 def parse_grace(text: str | None) -> timedelta:
     if text is None:
         return GRACE_PERIOD
-    duration = parse_duration(text)
+    try:
+        duration = parse_duration(text)
+    except ValueError as error:
+        raise InputError(f"--grace: {error}") from None
     if duration.years or duration.months:
         raise InputError("--grace takes days and hours (for example 1d or 6h)")
     return timedelta(days=duration.days, hours=duration.hours)
@@ -42,8 +45,11 @@ def prune_options(func):  # type: ignore[no-untyped-def]
     return click.option("--grace", help="Time a marked pack waits before deletion (default 1h).")(func)
 
 
-def run_prune(repo: Repository, max_unused: str, grace: str | None, dry_run: bool) -> PruneReport:
-    options = PruneOptions(max_unused=parse_share(max_unused), dry_run=dry_run, grace=parse_grace(grace))
+def parse_prune_options(max_unused: str, grace: str | None, dry_run: bool) -> PruneOptions:
+    return PruneOptions(max_unused=parse_share(max_unused), dry_run=dry_run, grace=parse_grace(grace))
+
+
+def run_prune(repo: Repository, options: PruneOptions) -> PruneReport:
     return prune(repo, options)
 
 
@@ -70,9 +76,10 @@ def show_prune(report: PruneReport) -> None:
 @command_options
 def prune_command(options: GlobalOptions, max_unused: str, grace: str | None, dry_run: bool) -> None:
     """Remove data no snapshot needs, without blocking backups on other hosts."""
+    settings = parse_prune_options(max_unused, grace, dry_run)  # bad values fail first
     repo = open_repository(options)
     try:
-        report = run_prune(repo, max_unused, grace, dry_run)
+        report = run_prune(repo, settings)
     finally:
         repo.close()
     if options.as_json:

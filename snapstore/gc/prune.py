@@ -27,7 +27,7 @@ from snapstore.index import DiskBlobSet, IndexEntry, encode_index, sync_cache
 from snapstore.model import Tree
 from snapstore.pack import load_pack_header, pack_id_from_name, pack_object_name
 from snapstore.repository import Repository, layout
-from snapstore.repository.locks import PRUNE, Lock, list_locks, utc_now
+from snapstore.repository.locks import PRUNE, Lock, LockInfo, list_locks, utc_now
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,10 @@ class Pruner:
         return self.report
 
     def _prune(self, used: DiskBlobSet, lock: Lock | None) -> None:
+        # Locks first, before the index and the snapshots are read: a backup that re-indexes a
+        # marked pack and saves its snapshot after they were read must still hold deletion, also
+        # when it has finished (and released its lock) by the time the deletions start.
+        locks_at_start = self._live_locks(lock)
         sync_cache(self.repo.cache, self.backend, self.repo.sealer)
         sizes = {pack_id_from_name(i.name): i.size for i in self.backend.list(layout.DATA)}
         marks = trash.list_marks(self.backend, self.clock())
@@ -93,19 +97,22 @@ class Pruner:
         snapshots = [snap for _, snap in self.repo.list_snapshots()]
         self.report.snapshots = len(snapshots)
         self.report.trees_read = mark_used(_RescuingLoader(self), snapshots, used)
-        self._finish_marks(marks, sizes, used, lock)
+        self._finish_marks(marks, sizes, used, locks_at_start + self._live_locks(lock))
         sync_cache(self.repo.cache, self.backend, self.repo.sealer)
         scan = scan_packs(self.backend, self.repo.sealer, self.repo.cache, used)
         self._mark_new(scan, sizes, set(marks), used)
 
     # -- A: earlier marks ------------------------------------------------------------------------
 
-    def _finish_marks(self, marks: dict[bytes, trash.TrashMark], sizes: dict[bytes, int],
-                      used: DiskBlobSet, lock: Lock | None) -> None:  # fmt: skip
-        live_locks = [
+    def _live_locks(self, lock: Lock | None) -> list[LockInfo]:
+        return [
             l for l in list_locks(self.backend)
             if not l.is_stale(self.clock()) and (lock is None or l.name != lock.info.name)
         ]  # fmt: skip
+
+    def _finish_marks(self, marks: dict[bytes, trash.TrashMark], sizes: dict[bytes, int],
+                      used: DiskBlobSet, live_locks: list[LockInfo]) -> None:  # fmt: skip
+        """`live_locks`: those live when the prune started and those live now."""
         for pack_id, mark in sorted(marks.items()):
             size = sizes.get(pack_id)
             if size is None:  # deleted by an earlier run that stopped before removing the mark
@@ -153,7 +160,7 @@ class Pruner:
                 return True
         return False
 
-    def _deletable(self, mark: trash.TrashMark, live_locks: list) -> bool:  # type: ignore[type-arg]
+    def _deletable(self, mark: trash.TrashMark, live_locks: list[LockInfo]) -> bool:
         if self.clock() - mark.marked_at < self.options.grace:
             return False
         return not any(l.created <= mark.marked_at + CLOCK_SKEW for l in live_locks)
