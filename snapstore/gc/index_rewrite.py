@@ -5,7 +5,7 @@ Interrupted anywhere, the index still lists every kept blob (at worst twice)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from snapstore.backend import Backend
 from snapstore.errors import NotFoundError
@@ -15,15 +15,18 @@ ENTRIES_PER_FILE = 100_000
 
 
 def rewrite_without(
-    backend: Backend, sealer: Sealing, files: dict[str, set[bytes]], drop: set[bytes]
-) -> int:
-    """Replace the files (name -> packs) that mention a pack in `drop`; return how many."""
-    affected = sorted(name for name, packs in files.items() if packs & drop)
+    backend: Backend, sealer: Sealing, files: dict[str, set[bytes]], packs: set[bytes],
+    drop: Callable[[IndexEntry], bool] | None = None,
+) -> int:  # fmt: skip
+    """Replace the files (name -> packs) that mention a pack in `packs`, leaving out the entries
+    `drop` selects (default: every entry of those packs); return how many files were replaced."""
+    affected = sorted(name for name, mentioned in files.items() if mentioned & packs)
     if not affected:
         return 0
+    leave_out = drop or (lambda e: e.pack_id in packs)
     kept: list[IndexEntry] = []
     for name in affected:
-        kept += [e for e in decode_index(backend.load(name), sealer, name).entries if e.pack_id not in drop]
+        kept += [e for e in decode_index(backend.load(name), sealer, name).entries if not leave_out(e)]
     batches = [kept[i : i + ENTRIES_PER_FILE] for i in range(0, len(kept), ENTRIES_PER_FILE)] or [[]]
     for batch in batches[:-1]:
         _save(backend, sealer, batch, ())

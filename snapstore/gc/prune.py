@@ -97,9 +97,11 @@ class Pruner:
         snapshots = [snap for _, snap in self.repo.list_snapshots()]
         self.report.snapshots = len(snapshots)
         self.report.trees_read = mark_used(_RescuingLoader(self), snapshots, used)
-        self._finish_marks(marks, sizes, used, locks_at_start + self._live_locks(lock))
-        sync_cache(self.repo.cache, self.backend, self.repo.sealer)
         scan = scan_packs(self.backend, self.repo.sealer, self.repo.cache, used)
+        if self._finish_marks(marks, sizes, used, locks_at_start + self._live_locks(lock), scan):
+            # Deleting replaced index files: look again, so repacking rewrites the current ones.
+            scan = scan_packs(self.backend, self.repo.sealer, self.repo.cache, used)
+            sizes = {pack_id_from_name(i.name): i.size for i in self.backend.list(layout.DATA)}
         self._mark_new(scan, sizes, set(marks), used)
 
     # -- A: earlier marks ------------------------------------------------------------------------
@@ -111,22 +113,39 @@ class Pruner:
         ]  # fmt: skip
 
     def _finish_marks(self, marks: dict[bytes, trash.TrashMark], sizes: dict[bytes, int],
-                      used: DiskBlobSet, live_locks: list[LockInfo]) -> None:  # fmt: skip
-        """`live_locks`: those live when the prune started and those live now."""
+                      used: DiskBlobSet, live_locks: list[LockInfo], scan: IndexScan) -> bool:  # fmt: skip
+        """`live_locks`: those live when the prune started and those live now. Marked packs
+        stay in the index until they are deleted, so nothing a running backup refers to ever
+        drops out of the index; deletion takes them out of the index first."""
+        deletable: list[bytes] = []
         for pack_id, mark in sorted(marks.items()):
             size = sizes.get(pack_id)
             if size is None:  # deleted by an earlier run that stopped before removing the mark
                 self._write(lambda: trash.unmark(self.backend, pack_id))
-            elif self.repo.cache.knows_pack(pack_id) or self._rescue_if_used(pack_id, size, used):
+                continue
+            usage = scan.packs.get(pack_id)
+            in_use = usage.used_blobs > 0 if usage is not None else self._rescue_if_used(pack_id, size, used)
+            if in_use:
                 self.report.rescued_packs += 1
+                if usage is not None:  # a repacked pack is only partly indexed: make it whole
+                    self._reindex_if_partial(pack_id, size, usage.blobs)
                 self._write(lambda: trash.unmark(self.backend, pack_id))
             elif self._deletable(mark, live_locks):
+                deletable.append(pack_id)
                 self.report.deleted_packs += 1
                 self.report.deleted_bytes += size
-                self._write(lambda: self._delete(pack_id))
             else:
                 self.report.waiting_packs += 1
                 self.report.waiting_bytes += size
+        if deletable and not self.options.dry_run:
+            self.report.index_files_rewritten += rewrite_without(
+                self.backend, self.repo.sealer, scan.files, set(deletable)
+            )
+            for pack_id in deletable:
+                self._delete(pack_id)
+            self.repo.cache.clear()
+            sync_cache(self.repo.cache, self.backend, self.repo.sealer)
+        return bool(deletable) and not self.options.dry_run
 
     def _rescue_if_used(self, pack_id: bytes, size: int, used: DiskBlobSet) -> bool:
         """A marked pack holding a blob some snapshot needs (and no index lists) goes back into
@@ -136,6 +155,11 @@ class Pruner:
             return False
         self._reindex(pack_id, entries)
         return True
+
+    def _reindex_if_partial(self, pack_id: bytes, size: int, indexed: int) -> None:
+        entries = self._header(pack_id, size)
+        if len(entries) > indexed:
+            self._reindex(pack_id, entries)
 
     def _header(self, pack_id: bytes, size: int) -> list[IndexEntry]:
         try:
@@ -176,29 +200,34 @@ class Pruner:
 
     def _mark_new(self, scan: IndexScan, sizes: dict[bytes, int], marked: set[bytes],
                   used: DiskBlobSet) -> None:  # fmt: skip
-        packs = [u for p, u in scan.packs.items() if p in sizes]
+        packs = [u for p, u in scan.packs.items() if p in sizes and p not in marked]
         self.report.packs = len(sizes)
         self.report.pack_bytes = sum(sizes.values())
         unused = [u.pack_id for u in packs if u.used_blobs == 0]
         orphans = [p for p in sizes if p not in scan.packs and p not in marked]
         repack = self._choose_repack([u for u in packs if 0 < u.used_blobs])
-        if repack and not self.options.dry_run:
-            result = Repacker(self.repo, used, self.repo.cache).repack(repack)
-            self.report.copied_blobs, self.report.copied_bytes = result.blobs_copied, result.bytes_copied
         self.report.repacked_packs = len(repack)
         drop = set(unused) | set(repack) | set(orphans)
         self.report.marked_packs = len(drop)
         self.report.marked_bytes = sum(sizes[p] for p in drop)
         if self.options.dry_run or not drop:
             return
+        # Marks first: a pack is marked before any of its entries leaves the index.
         now = self.clock()
         for pack_id in sorted(drop):
             trash.mark(self.backend, pack_id, now)
-        self.report.index_files_rewritten = rewrite_without(
-            self.backend, self.repo.sealer, scan.files, drop
-        )
-        self.repo.cache.clear()
-        sync_cache(self.repo.cache, self.backend, self.repo.sealer)
+        if repack:
+            result = Repacker(self.repo, used, self.repo.cache).repack(repack)
+            self.report.copied_blobs, self.report.copied_bytes = result.blobs_copied, result.bytes_copied
+            # The copies are indexed: the originals of copied blobs leave the index now, so
+            # lookups find the copies; the rest of a repacked pack stays until its deletion.
+            copied = result.copied
+            self.report.index_files_rewritten += rewrite_without(
+                self.backend, self.repo.sealer, scan.files, set(repack),
+                drop=lambda e: (e.pack_id, e.blob_id) in copied,
+            )  # fmt: skip
+            self.repo.cache.clear()
+            sync_cache(self.repo.cache, self.backend, self.repo.sealer)
 
     def _choose_repack(self, partly: list[PackUsage]) -> list[bytes]:
         """Most-garbage packs first, until the garbage left is within max_unused."""

@@ -5,7 +5,7 @@ each is authenticated and checked against its id, so a damaged blob is never spr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from snapstore.index import DiskBlobSet, IndexCache, IndexEntry, encode_index
 from snapstore.pack import PackWriter, load_pack_header, pack_object_name
@@ -15,6 +15,7 @@ from snapstore.gc.pack_usage import is_used_copy
 
 @dataclass
 class RepackResult:
+    copied: set[tuple[bytes, bytes]] = field(default_factory=set)  # (old pack, blob) copied
     packs_written: int = 0
     blobs_copied: int = 0
     bytes_copied: int = 0
@@ -51,6 +52,7 @@ class Repacker:
             writer = self._writers.setdefault(entry.blob_type, PackWriter())
             writer.add(entry.blob_type, entry.blob_id, envelope, entry.raw_length, entry.compression)
             self._copied.add(entry.blob_id)
+            self.result.copied.add((pack_id, entry.blob_id))
             self.result.blobs_copied += 1
             self.result.bytes_copied += entry.length
             if writer.size >= self.repo.config.pack_size:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from snapstore.backend import Backend
+from snapstore.errors import NotFoundError
 from snapstore.index.entry import Sealing
 from snapstore.index.index_file import INDEX_FOLDER, decode_index, index_object_name
 from snapstore.index.lmdb_cache import IndexCache
@@ -35,9 +36,24 @@ class SyncReport:
     superseded: int
 
 
+SYNC_ATTEMPTS = 5
+
+
 def sync_cache(cache: IndexCache, backend: Backend, sealer: Sealing) -> SyncReport:
     """Merge the index files of `backend` not yet in `cache`; rebuild when merged files went
-    stale. Raises IntegrityError for a damaged index file, BackendError if storage fails."""
+    stale. Raises IntegrityError for a damaged index file, BackendError if storage fails.
+    A file that vanishes between listing and reading (a concurrent prune replaced it) makes the
+    sync start over from a new listing, a bounded number of times."""
+    for attempt in range(SYNC_ATTEMPTS):
+        try:
+            return _sync_once(cache, backend, sealer)
+        except NotFoundError:
+            if attempt == SYNC_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sync_once(cache: IndexCache, backend: Backend, sealer: Sealing) -> SyncReport:
     listed = {info.name for info in backend.list(INDEX_FOLDER)}
     known = cache.known_files()
     # A merged file that is gone, or recorded as superseded (by a sync interrupted before its

@@ -57,6 +57,7 @@ class BlobStore:
         self._uploads: set[Future[None]] = set()
         self._upload_error: BaseException | None = None
         self.reused_packs: set[bytes] = set()
+        self.trashed: set[bytes] = set()  # packs marked for deletion when the session began
 
     def has(self, blob_id: bytes) -> bool:
         """Is the blob stored? A blob found in an existing pack records that pack as *reused*:
@@ -66,8 +67,8 @@ class BlobStore:
             if blob_id in self._pending:
                 return True
         entry = self.cache.lookup(blob_id)
-        if entry is None:
-            return False
+        if entry is None or entry.pack_id in self.trashed:
+            return False  # a marked pack may be deleted: store the blob again rather than use it
         with self._lock:
             self.reused_packs.add(entry.pack_id)
         return True

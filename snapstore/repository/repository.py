@@ -48,6 +48,7 @@ class Repository:
             backend, master, self.sealer, self.cache, config.pack_size, config.compression_level
         )
         self._gear = keyed_gear_table(master.chunker_key)
+        self.blobs.trashed = _trashed_packs(backend)
 
     # -- creating and opening ------------------------------------------------------------------
 
@@ -146,9 +147,28 @@ class Repository:
         return sorted(info.name.rsplit("/", 1)[1] for info in self.backend.list(layout.SNAPSHOTS))
 
     def list_snapshots(self) -> list[tuple[str, Snapshot]]:
-        """All snapshots, oldest first."""
-        found = [(sid, self.load_snapshot(sid)) for sid in self.snapshot_ids()]
+        """All snapshots, oldest first. One removed between listing and reading (a concurrent
+        forget) is left out."""
+        found = []
+        for sid in self.snapshot_ids():
+            try:
+                found.append((sid, self.load_snapshot(sid)))
+            except IntegrityError:
+                if _exists(self.backend, layout.snapshot_name(sid)):
+                    raise
         return sorted(found, key=lambda pair: (pair[1].time, pair[0]))
+
+
+def _trashed_packs(backend: Backend) -> set[bytes]:
+    """Packs a prune marked for deletion (docs/design.md §6.3): backups do not deduplicate
+    against them."""
+    found = set()
+    for info in backend.list(layout.TRASH):
+        try:
+            found.add(bytes.fromhex(info.name.rsplit("/", 1)[1]))
+        except ValueError:
+            continue
+    return found
 
 
 def _exists(backend: Backend, name: str) -> bool:
