@@ -25,12 +25,17 @@ def rewrite_without(
         return 0
     leave_out = drop or (lambda e: e.pack_id in packs)
     kept: list[IndexEntry] = []
+    # What the replaced files superseded is carried forward: once they are gone, nothing else
+    # would say that files left behind by an interrupted rewrite are stale.
+    replaced = {index_file_id(name) for name in affected}
     for name in affected:
-        kept += [e for e in decode_index(backend.load(name), sealer, name).entries if not leave_out(e)]
+        index = decode_index(backend.load(name), sealer, name)
+        kept += [e for e in index.entries if not leave_out(e)]
+        replaced |= set(index.supersedes)
     batches = [kept[i : i + ENTRIES_PER_FILE] for i in range(0, len(kept), ENTRIES_PER_FILE)] or [[]]
     for batch in batches[:-1]:
         _save(backend, sealer, batch, ())
-    _save(backend, sealer, batches[-1], [index_file_id(name) for name in affected])
+    _save(backend, sealer, batches[-1], sorted(replaced))
     for name in affected:
         try:
             backend.remove(name)

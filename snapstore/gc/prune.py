@@ -26,6 +26,7 @@ from snapstore.gc.used_blobs import mark_used
 from snapstore.index import DiskBlobSet, IndexEntry, encode_index, sync_cache
 from snapstore.model import Tree
 from snapstore.pack import load_pack_header, pack_id_from_name, pack_object_name
+from snapstore.backend import Backend
 from snapstore.repository import Repository, layout
 from snapstore.repository.locks import PRUNE, Lock, LockInfo, list_locks, utc_now
 
@@ -91,6 +92,7 @@ class Pruner:
         # when it has finished (and released its lock) by the time the deletions start.
         locks_at_start = self._live_locks(lock)
         sync_cache(self.repo.cache, self.backend, self.repo.sealer)
+        self._remove_superseded()
         sizes = {pack_id_from_name(i.name): i.size for i in self.backend.list(layout.DATA)}
         marks = trash.list_marks(self.backend, self.clock())
         self._trashed = {p: sizes[p] for p in marks if p in sizes and not self.repo.cache.knows_pack(p)}
@@ -103,6 +105,13 @@ class Pruner:
             scan = scan_packs(self.backend, self.repo.sealer, self.repo.cache, used)
             sizes = {pack_id_from_name(i.name): i.size for i in self.backend.list(layout.DATA)}
         self._mark_new(scan, sizes, set(marks), used)
+
+    def _remove_superseded(self) -> None:
+        """Index files another file supersedes are left by an interrupted rewrite; remove them
+        (their replacement exists: that is how they are known to be superseded)."""
+        listed = {info.name for info in self.backend.list(layout.INDEX)}
+        for name in sorted(self.repo.cache.superseded_files() & listed):
+            self._write(lambda: _remove_quietly(self.backend, name))
 
     # -- A: earlier marks ------------------------------------------------------------------------
 
@@ -244,6 +253,13 @@ class Pruner:
     def _write(self, action: Callable[[], object]) -> None:
         if not self.options.dry_run:
             action()
+
+
+def _remove_quietly(backend: Backend, name: str) -> None:
+    try:
+        backend.remove(name)
+    except NotFoundError:
+        pass
 
 
 class _RescuingLoader:
