@@ -73,11 +73,13 @@ class ContentWriter:
         self.readers = readers
         self.stats = WriteStats()
         self._places: dict[bytes, list[tuple[bytes, int]]] = defaultdict(list)
+        self._sizes: dict[bytes, int] = {}  # files not created yet -> their final size
         self._lock = threading.Lock()
 
-    def add_file(self, path: bytes, content: tuple[bytes, ...]) -> None:
-        """Create `path` empty with its final size (a hole) and plan its chunks. Chunk offsets
-        come from the index's plaintext lengths."""
+    def add_file(self, path: bytes, content: tuple[bytes, ...], create_now: bool = False) -> None:
+        """Plan `path`'s chunks (offsets from the index's plaintext lengths). The file is created
+        with its final size by its first write, which saves a second open of every file; it is
+        created now when it has no content or `create_now` (a hard link will point at it)."""
         total = 0
         for blob_id in content:
             entry = self.repo.lookup(blob_id)
@@ -85,6 +87,9 @@ class ContentWriter:
                 raise IntegrityError(f"data blob {blob_id.hex()} of {os.fsdecode(path)} is not in the index")
             self._places[blob_id].append((path, total))
             total += entry.raw_length
+        if content and not create_now:
+            self._sizes[path] = total
+            return
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
             try:
@@ -117,8 +122,13 @@ class ContentWriter:
     def _write(self, path: bytes, data: bytes, offset: int) -> None:
         written = 0
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+            # O_CREAT on every write: several threads may write the first chunks of one file.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
+                with self._lock:
+                    size = self._sizes.pop(path, None)
+                if size is not None:  # the first write sets the final size (trailing holes)
+                    os.ftruncate(fd, size)
                 for start, end in _data_runs(data, offset):
                     _pwrite_all(fd, memoryview(data)[start:end], offset + start)
                     written += end - start

@@ -1,12 +1,14 @@
 """The restore engine: recreates a snapshot's tree under a target folder, bytes and metadata,
-holes of sparse files included. The walk creates every entry and plans file contents; the
-content writer then reads each pack once, in parallel, and writes blobs where they belong; file
-metadata follows. Folders get their metadata after their entries exist, so creating them does not
-change their recorded times. Never prints; reports through `on_progress`."""
+holes of sparse files included. The walk creates folders, links and special files and plans file
+contents; the content writer then reads each pack once, in parallel, and writes blobs where they
+belong, creating each file on its first write. File metadata follows, and folder metadata comes
+last (sub-folders first), because creating entries changes a folder's times. Never prints;
+reports through `on_progress`."""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -53,6 +55,7 @@ class Restorer:
         self._target = os.fsencode(os.path.abspath(options.target))
         self._writer = ContentWriter(repo, readers)
         self._files: list[tuple[bytes, Node]] = []  # content planned, metadata still to apply
+        self._dirs: list[tuple[bytes, Node]] = []  # metadata applied last: writes create files
 
     def run(self) -> RestoreResult:
         try:
@@ -67,6 +70,8 @@ class Restorer:
             apply_metadata(path, node, self.result.warnings)
             if self.options.verify:
                 self._verify(node, path)
+        for path, node in self._dirs:
+            apply_metadata(path, node, self.result.warnings)
         return self.result
 
     def _restore_tree(self, tree: Tree, inner: bytes) -> bool:
@@ -91,7 +96,7 @@ class Restorer:
         assert node.subtree is not None
         inner_restored = self._restore_tree(self.repo.load_tree(node.subtree), path_inside)
         if whole or inner_restored:
-            apply_metadata(path, node, self.result.warnings)
+            self._dirs.append((path, node))  # post-order: a folder after its sub-folders
             self.result.dirs += 1
             return True
         return False
@@ -103,13 +108,13 @@ class Restorer:
             raise write_error(path, error) from None
 
     def _restore_leaf(self, node: Node, path: bytes) -> None:
-        self._makedirs(os.path.dirname(path))
+        # Its folder exists: `_restore_dir` (or `run`, for the target) made it first.
         try:
             if self._link_if_seen(node, path):
                 return
             self._remove_existing(path)
             if node.kind == FILE:
-                self._writer.add_file(path, node.content)
+                self._writer.add_file(path, node.content, create_now=node.nlink > 1)
                 self._files.append((path, node))
                 self.result.files += 1
             else:
@@ -136,7 +141,13 @@ class Restorer:
 
     @staticmethod
     def _remove_existing(path: bytes) -> None:
-        if os.path.lexists(path) and not os.path.isdir(path) or os.path.islink(path):
+        """Make room for the entry: an existing file or link is replaced (one lstat when the
+        target is empty, the common case); a folder in the way is left for the error to name."""
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return
+        if not stat.S_ISDIR(st.st_mode):
             os.unlink(path)
 
     def _verify(self, node: Node, path: bytes) -> None:
