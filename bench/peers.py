@@ -226,7 +226,13 @@ class Snapstore(Tool):
     def forget_prune(self, ws: Workspace) -> list[Command] | None:
         if not self.has_forget:
             return None
-        return [Command([*self.exe, "forget", "--keep-last", "1", "--prune"])]
+        # snapstore deletes garbage one prune after marking it (after a grace period, so that
+        # backups running elsewhere are never broken); with no backup running, --grace 0h and a
+        # second prune free the space at once, as restic's single prune does.
+        return [
+            Command([*self.exe, "forget", "--keep-last", "1", "--prune", "--grace", "0h"]),
+            Command([*self.exe, "prune", "--grace", "0h"]),
+        ]
 
 
 class Restic(Tool):
