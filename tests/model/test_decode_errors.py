@@ -246,3 +246,14 @@ def test_a_tree_is_not_a_snapshot_and_back() -> None:
 def test_the_undamaged_records_decode() -> None:
     assert Tree.decode(TREE.encode()) == TREE
     assert Snapshot.decode(SNAPSHOT.encode()) == SNAPSHOT
+
+
+def test_authenticated_decode_skips_only_the_canonical_form_check() -> None:
+    from snapstore.model import Tree
+
+    spaced = b'{"nodes": [], "version": 1}'
+    with pytest.raises(IntegrityError, match="canonical"):
+        Tree.decode(spaced)
+    assert Tree.decode(spaced, authenticated=True) == Tree()
+    with pytest.raises(IntegrityError):
+        Tree.decode(b'{"nodes":[],"version":2}', authenticated=True)
