@@ -19,7 +19,7 @@ from snapstore.index import IndexEntry, Sealing
 from snapstore.pack import load_pack_header, pack_id_from_name, pack_object_name
 from snapstore.pack.header import DATA_FOLDER, HEADER_ENTRY, HEADER_LENGTH
 from snapstore.pack.header import PREAMBLE as HEADER_PREAMBLE
-from snapstore.repository import layout
+from snapstore.repository.trash import marked_packs
 
 
 def implied_size(entries: list[IndexEntry]) -> int:
@@ -36,7 +36,7 @@ def check_packs(
     """Check each indexed pack; return the sizes of those present on the backend (by id)."""
     on_backend = _list_packs(backend, report)
     present: dict[bytes, int] = {}
-    trash = _list_trash(backend)
+    trash = marked_packs(backend)
     for pack_id in sorted(view.packs):
         entries = sorted(view.packs[pack_id].values(), key=lambda e: e.offset)
         size = on_backend.get(pack_id)
@@ -70,18 +70,6 @@ def _list_packs(backend: Backend, report: CheckReport) -> dict[bytes, int]:
         except ValueError:
             report.note("stray-object", f"{info.name} is not a pack name", object=info.name)
     return found
-
-
-def _list_trash(backend: Backend) -> set[bytes]:
-    """Packs with a prune's marker `trash/<pack id>` (snapstore.gc.trash): pending deletion.
-    Read here by name only: the checker (L4) does not depend on another engine."""
-    marked = set()
-    for info in backend.list(layout.TRASH):
-        try:
-            marked.add(bytes.fromhex(info.name.rsplit("/", 1)[1]))
-        except ValueError:
-            continue  # not a marker: the prune that owns the folder ignores it too
-    return marked
 
 
 def _has_implied_size(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import os
 import socket
 import threading
 from collections.abc import Callable

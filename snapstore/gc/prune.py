@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from snapstore.errors import IntegrityError, NotFoundError, SnapError
-from snapstore.gc import trash
 from snapstore.gc.index_rewrite import rewrite_without
 from snapstore.gc.pack_usage import IndexScan, PackUsage, scan_packs
 from snapstore.gc.repacker import Repacker
@@ -27,7 +26,7 @@ from snapstore.index import DiskBlobSet, IndexEntry, encode_index, sync_cache
 from snapstore.model import Tree
 from snapstore.pack import load_pack_header, pack_id_from_name, pack_object_name
 from snapstore.backend import Backend
-from snapstore.repository import Repository, layout
+from snapstore.repository import Repository, layout, trash
 from snapstore.repository.locks import PRUNE, Lock, LockInfo, list_locks, utc_now
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from snapstore.index import DiskBlobSet, IndexCache, IndexEntry, encode_index
+from snapstore.index import DiskBlobSet, IndexCache, encode_index
 from snapstore.pack import PackWriter, load_pack_header, pack_object_name
 from snapstore.repository import Repository
 from snapstore.gc.pack_usage import is_used_copy

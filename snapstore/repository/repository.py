@@ -21,7 +21,7 @@ from snapstore.errors import (
 )
 from snapstore.index import BlobType, IndexCache, IndexEntry, sync_cache
 from snapstore.model import Snapshot, Tree
-from snapstore.repository import keyring, layout
+from snapstore.repository import keyring, layout, trash
 from snapstore.repository.blob_store import BlobStore
 from snapstore.repository.config import RepositoryConfig
 from snapstore.repository.locks import Lock
@@ -48,7 +48,7 @@ class Repository:
             backend, master, self.sealer, self.cache, config.pack_size, config.compression_level
         )
         self._gear = keyed_gear_table(master.chunker_key)
-        self.blobs.trashed = _trashed_packs(backend)
+        self.blobs.trashed = trash.marked_packs(backend)
 
     # -- creating and opening ------------------------------------------------------------------
 
@@ -158,18 +158,6 @@ class Repository:
                 if _exists(self.backend, layout.snapshot_name(sid)):
                     raise
         return sorted(found, key=lambda pair: (pair[1].time, pair[0]))
-
-
-def _trashed_packs(backend: Backend) -> set[bytes]:
-    """Packs a prune marked for deletion (docs/design.md §6.3): backups do not deduplicate
-    against them."""
-    found = set()
-    for info in backend.list(layout.TRASH):
-        try:
-            found.add(bytes.fromhex(info.name.rsplit("/", 1)[1]))
-        except ValueError:
-            continue
-    return found
 
 
 def _exists(backend: Backend, name: str) -> bool:

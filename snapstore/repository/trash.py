@@ -1,6 +1,6 @@
-"""Trash markers (docs/design.md §6.2): `trash/<pack id>` says a pack was found unneeded at
-a time and is to be deleted by a later prune, once that is safe. The marker is written before the
-pack leaves the index, and removed after the pack is deleted or rescued."""
+"""Trash markers (docs/design.md §6.3): `trash/<pack id>` says a prune found a pack unneeded at
+a time; a later prune deletes it once that is safe, or takes it back. Written by garbage
+collection; read by backups (which do not deduplicate against marked packs) and by check."""
 
 from __future__ import annotations
 
@@ -52,3 +52,14 @@ def list_marks(backend: Backend, default_time: datetime) -> dict[bytes, TrashMar
             marked_at, hostname = default_time, ""
         marks[pack_id] = TrashMark(pack_id, marked_at, hostname)
     return marks
+
+
+def marked_packs(backend: Backend) -> set[bytes]:
+    """Ids of the marked packs, from one listing (markers are not read)."""
+    found = set()
+    for info in backend.list(layout.TRASH):
+        try:
+            found.add(bytes.fromhex(info.name.rsplit("/", 1)[1]))
+        except ValueError:
+            continue  # not a marker of ours
+    return found
