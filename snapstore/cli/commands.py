@@ -1,38 +1,51 @@
-"""The `snap` command group with every command."""
+"""The `snap` command group. Each command's module is imported only when that command runs (or
+for `--help`), so start-up pays only for what is used."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from snapstore import __version__
-from snapstore.cli.backup import backup_command
-from snapstore.cli.browse import diff_command, dump_command, ls_command
-from snapstore.cli.cat import cat_command
-from snapstore.cli.check import check_command
-from snapstore.cli.forget import forget_command
-from snapstore.cli.init import init_command
-from snapstore.cli.key import key_group
 from snapstore.cli.options import group_options
-from snapstore.cli.prune import prune_command, unlock_command
-from snapstore.cli.repair import repair_group
-from snapstore.cli.restore import restore_command
-from snapstore.cli.snapshots import snapshots_command
-from snapstore.cli.stats import stats_command
-from snapstore.cli.version import version_command
+
+# command name -> "module:attribute" under snapstore.cli
+COMMANDS = {
+    "init": "init:init_command",
+    "backup": "backup:backup_command",
+    "snapshots": "snapshots:snapshots_command",
+    "restore": "restore:restore_command",
+    "ls": "browse:ls_command",
+    "dump": "browse:dump_command",
+    "diff": "browse:diff_command",
+    "cat": "cat:cat_command",
+    "forget": "forget:forget_command",
+    "prune": "prune:prune_command",
+    "unlock": "prune:unlock_command",
+    "check": "check:check_command",
+    "stats": "stats:stats_command",
+    "key": "key:key_group",
+    "repair": "repair:repair_group",
+    "version": "version:version_command",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(f"snapstore.cli.{module}"), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="snap")
 @group_options
 def cli() -> None:
     """snapstore: deduplicating, encrypted snapshots of directories and database dumps."""
-
-
-for command in (
-    init_command, backup_command, snapshots_command, restore_command, ls_command, dump_command,
-    diff_command, cat_command, check_command, stats_command, key_group, repair_group,
-    forget_command,
-    prune_command, unlock_command, version_command,
-):  # fmt: skip
-    cli.add_command(command)
-
