@@ -28,6 +28,13 @@ def two_versions(repo: Repository, source: Path) -> tuple[str, str]:
     return first, backup(repo, source)
 
 
+def one_file_source(tmp_path: Path) -> Path:
+    source = tmp_path / "src"
+    source.mkdir()
+    write_random(source / "a", 700_000)
+    return source
+
+
 def test_garbage_is_marked_then_deleted_after_the_grace_period(
     host: Callable[..., Repository], backend: MemoryBackend, clock: Clock, tmp_path: Path
 ) -> None:
@@ -83,9 +90,7 @@ def test_a_stale_lock_does_not_hold_deletion(
 def test_a_backup_that_reused_a_marked_pack_puts_it_back(
     host: Callable[..., Repository], backend: MemoryBackend, clock: Clock, tmp_path: Path
 ) -> None:
-    source = tmp_path / "src"
-    source.mkdir()
-    write_random(source / "a", 700_000)
+    source = one_file_source(tmp_path)
     repo = host()
     first = backup(repo, source)
     other_host = host()  # its cache still lists the pack that is about to be marked
@@ -103,9 +108,7 @@ def test_a_backup_that_reused_a_marked_pack_puts_it_back(
 def test_a_backup_whose_pack_was_deleted_saves_no_snapshot(
     host: Callable[..., Repository], backend: MemoryBackend, clock: Clock, tmp_path: Path
 ) -> None:
-    source = tmp_path / "src"
-    source.mkdir()
-    write_random(source / "a", 700_000)
+    source = one_file_source(tmp_path)
     repo = host()
     first = backup(repo, source)
     slow = host()
