@@ -36,7 +36,7 @@ def _entries_json(entries: object) -> list[dict[str, object]]:
 
 def _cat(repo: Repository, kind: str, ident: str | None) -> object:
     if kind == "config":
-        return json.loads(repo.config.encode())
+        return repo.config.public()
     if ident is None:
         raise InputError(f"cat {kind} needs an id")
     if kind == "snapshot":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import blake3
 
@@ -20,10 +20,28 @@ def derive_subkey(secret: bytes, context: str) -> bytes:
 
 
 @dataclass(frozen=True)
+class ContentKeys:
+    """The id key and chunker key of another repository, adopted by one created with
+    `snap init --from-repo` (docs/design.md §3.4): both then name and cut data alike, while
+    each keeps its own encryption key."""
+
+    id_key: bytes
+    chunker_key: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.id_key) != MASTER_KEY_SIZE or len(self.chunker_key) != MASTER_KEY_SIZE:
+            raise ValueError(f"content keys must be {MASTER_KEY_SIZE} bytes each")
+
+    def __repr__(self) -> str:
+        return "ContentKeys(<secret>)"
+
+
+@dataclass(frozen=True)
 class MasterKey:
     """A repository's random 32-byte secret. `repr` never shows it."""
 
     secret: bytes
+    shared: ContentKeys | None = None  # used instead of the derived id and chunker keys
 
     def __post_init__(self) -> None:
         if len(self.secret) != MASTER_KEY_SIZE:
@@ -36,12 +54,21 @@ class MasterKey:
     def generate(cls) -> MasterKey:
         return cls(os.urandom(MASTER_KEY_SIZE))
 
+    def with_content_keys(self, shared: ContentKeys | None) -> MasterKey:
+        return replace(self, shared=shared)
+
+    @property
+    def content_keys(self) -> ContentKeys:
+        return ContentKeys(self.id_key, self.chunker_key)
+
     @functools.cached_property
     def id_key(self) -> bytes:
-        return derive_subkey(self.secret, ID_KEY_CONTEXT)
+        return self.shared.id_key if self.shared else derive_subkey(self.secret, ID_KEY_CONTEXT)
 
     @functools.cached_property
     def chunker_key(self) -> bytes:
+        if self.shared:
+            return self.shared.chunker_key
         return derive_subkey(self.secret, CHUNKER_KEY_CONTEXT)
 
     @functools.cached_property

@@ -7,7 +7,9 @@ Encoding (format version 1), canonical JSON as defined in `json_canonical`, keys
   (root tree id as hex), ``program_version``;
 * only when set: ``tags`` (sorted, unique strings), ``parent`` (hex id of the parent snapshot),
   ``excludes`` (list of strings, in the order given), ``summary`` (object: every `Summary`
-  field under its own name, integers, and ``backup_start``/``backup_end`` as RFC 3339 times).
+  field under its own name, integers, and ``backup_start``/``backup_end`` as RFC 3339 times),
+  ``original`` (a copy made by `snap copy`: hex id of the snapshot it was copied from, or that
+  snapshot's own ``original`` when it was itself a copy).
 
 The snapshot's own id is computed by the repository from these bytes; it is not stored inside.
 """
@@ -82,6 +84,7 @@ class Snapshot:
     parent: str | None = None  # hex id of the snapshot this one was compared against
     excludes: tuple[str, ...] = ()
     summary: Summary | None = None
+    original: str | None = None  # hex id of the first snapshot of a chain of copies
 
     def __post_init__(self) -> None:
         check_time(self.time, "time")
@@ -90,8 +93,10 @@ class Snapshot:
         check_int(self.uid, "uid")
         check_int(self.gid, "gid")
         check_id(self.tree, "tree")
-        if self.parent is not None and not is_hex_id(self.parent):
-            raise ValueError("parent must be a snapshot id: 64 lowercase hex digits")
+        for name in ("parent", "original"):
+            value = getattr(self, name)
+            if value is not None and not is_hex_id(value):
+                raise ValueError(f"{name} must be a snapshot id: 64 lowercase hex digits")
         if self.summary is not None and not isinstance(self.summary, Summary):
             raise ValueError("summary must be a Summary")
         object.__setattr__(self, "paths", _texts(self.paths, "paths"))
@@ -125,6 +130,7 @@ class Snapshot:
             "tags": reader.strings("tags"),
             "parent": reader.get("parent", str, None),
             "excludes": reader.strings("excludes"),
+            "original": reader.get("original", str, None),
         }
         if reader.has("summary"):
             values["summary"] = _summary_from_json(reader.get("summary", dict))
@@ -166,6 +172,8 @@ def _snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
         obj["excludes"] = list(snapshot.excludes)
     if snapshot.summary is not None:
         obj["summary"] = _summary_to_json(snapshot.summary)
+    if snapshot.original is not None:
+        obj["original"] = snapshot.original
     return obj
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from snapstore.crypto import ContentKeys
 from snapstore.errors import IntegrityError
 
 FORMAT_VERSION = 1
@@ -32,9 +33,34 @@ class RepositoryConfig:
     chunker: ChunkerParams = field(default_factory=ChunkerParams)
     compression_level: int = 3
     pack_size: int = 32 * MiB
+    # Hex id key and chunker key adopted from another repository (`snap init --from-repo`,
+    # docs/design.md §3.4); absent (None) when they derive from this repository's master key.
+    shared_id_key: str | None = field(default=None, repr=False)
+    shared_chunker_key: str | None = field(default=None, repr=False)
 
     def encode(self) -> bytes:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")).encode()
+        document = {k: v for k, v in asdict(self).items() if v is not None}
+        return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+    def adopting(self, chunker: ChunkerParams, keys: ContentKeys) -> RepositoryConfig:
+        """This config with another repository's chunker parameters and content keys."""
+        return replace(
+            self, chunker=chunker, shared_id_key=keys.id_key.hex(),
+            shared_chunker_key=keys.chunker_key.hex(),
+        )  # fmt: skip
+
+    def content_keys(self) -> ContentKeys | None:
+        if self.shared_id_key is None or self.shared_chunker_key is None:
+            return None
+        return ContentKeys(bytes.fromhex(self.shared_id_key), bytes.fromhex(self.shared_chunker_key))
+
+    def public(self) -> dict[str, Any]:
+        """The config as shown to users (`snap cat config`): adopted keys are redacted."""
+        document: dict[str, Any] = json.loads(self.encode())
+        for name in ("shared_id_key", "shared_chunker_key"):
+            if name in document:
+                document[name] = "<secret>"
+        return document
 
     @classmethod
     def decode(cls, data: bytes) -> RepositoryConfig:
@@ -51,6 +77,16 @@ class RepositoryConfig:
                 chunker=ChunkerParams(**document["chunker"]),
                 compression_level=int(document["compression_level"]),
                 pack_size=int(document["pack_size"]),
+                shared_id_key=_optional_key(document.get("shared_id_key")),
+                shared_chunker_key=_optional_key(document.get("shared_chunker_key")),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise IntegrityError(f"repository config is damaged: {exc}") from None
+
+
+def _optional_key(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 64 or bytes.fromhex(value).hex() != value:
+        raise ValueError("a shared key must be 64 lowercase hex digits")
+    return value

@@ -27,6 +27,9 @@ from snapstore.repository.config import RepositoryConfig
 from snapstore.repository.locks import Lock
 
 
+CONTENT_FINGERPRINT_CONTEXT = "snapstore 2026-11-22 content fingerprint v1"
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "snapstore"
@@ -38,16 +41,16 @@ class Repository:
         cache_dir: Path,
     ) -> None:  # fmt: skip
         self.backend = backend
-        self.master = master
+        self.master = master.with_content_keys(config.content_keys())
         self.config = config
         self.key_id = key_id
         self.sealer = Sealer(master.encryption_key)
         self.cache = IndexCache(cache_dir / config.id / "index")
         self.sync_report = sync_cache(self.cache, backend, self.sealer)
         self.blobs = BlobStore(
-            backend, master, self.sealer, self.cache, config.pack_size, config.compression_level
+            backend, self.master, self.sealer, self.cache, config.pack_size, config.compression_level
         )
-        self._gear = keyed_gear_table(master.chunker_key)
+        self._gear = keyed_gear_table(self.master.chunker_key)
         self.blobs.trashed = trash.marked_packs(backend)
 
     # -- creating and opening ------------------------------------------------------------------
@@ -92,6 +95,14 @@ class Repository:
 
     def blob_id(self, data: bytes | memoryview) -> bytes:
         return self.master.blob_id(data)
+
+    def content_fingerprint(self) -> bytes:
+        """Equal for two repositories exactly when they give the same data the same chunks and
+        the same blob ids (same id key, chunker key and chunker parameters); reveals no key."""
+        c = self.config.chunker
+        params = f"{c.min_size} {c.avg_size} {c.max_size} {c.normalization}".encode()
+        material = self.master.id_key + self.master.chunker_key + params
+        return blake3.blake3(material, derive_key_context=CONTENT_FINGERPRINT_CONTEXT).digest()
 
     def has_data(self, blob_id: bytes) -> bool:
         return self.blobs.has(blob_id)

@@ -106,6 +106,7 @@ SNAPSHOTS = st.builds(
     parent=st.none() | IDS.map(bytes.hex),
     excludes=st.lists(TEXT, max_size=3).map(tuple),
     summary=st.none() | summaries(),
+    original=st.none() | IDS.map(bytes.hex),
 )
 
 
