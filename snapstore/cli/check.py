@@ -11,7 +11,9 @@ from snapstore.checker import CheckOptions, CheckReport, check_repository, parse
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import emit_json, human_bytes
 from snapstore.cli.repository_access import open_repository
-from snapstore.errors import IntegrityError
+from snapstore.cli.snapshots import filter_options
+from snapstore.errors import InputError, IntegrityError
+from snapstore.repository.snapshot_filter import SnapshotFilter
 
 
 @click.command("check")
@@ -23,11 +25,36 @@ from snapstore.errors import IntegrityError
     help="Read only N% of the packs (random), or slice n of t (1/7 .. 7/7 covers all).",
 )
 @click.option("--seed", type=int, help="Seed of the random choice of --read-data-subset N%.")
+@click.option(
+    "--max-age",
+    metavar="AGE",
+    help="Only check that the newest snapshot of each host and paths is younger than AGE "
+    "(25h, 1d12h, 90m); exit 1 (WARNING) if not.",
+)
+@click.option(
+    "--critical-age",
+    metavar="AGE",
+    help="With --max-age: exit 2 (CRITICAL) when older than AGE (default: twice --max-age).",
+)
+@filter_options
 @command_options
 def check_command(
-    options: GlobalOptions, read_data: bool, subset_text: str | None, seed: int | None
+    options: GlobalOptions, read_data: bool, subset_text: str | None, seed: int | None,
+    max_age: str | None, critical_age: str | None, hosts: tuple[str, ...], tags: tuple[str, ...],
+    paths: tuple[str, ...],
 ) -> None:  # fmt: skip
-    """Check the repository: index, packs, snapshots and trees; exit 1 if anything is wrong."""
+    """Check the repository: index, packs, snapshots and trees; exit 1 if anything is wrong.
+
+    With --max-age, check only how old the newest snapshots are (a monitoring probe: one line,
+    exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)."""
+    if max_age is not None and (read_data or subset_text):
+        raise InputError("--max-age reads no data: it does not go with --read-data")
+    if max_age is not None:
+        from snapstore.cli.freshness import run_freshness_check
+
+        run_freshness_check(options, max_age, critical_age, SnapshotFilter(hosts, tags, paths))
+    if critical_age or hosts or tags or paths:
+        raise InputError("--critical-age, --host, --tag and --path go with --max-age")
     subset = parse_subset(subset_text) if subset_text else None
     # Time as the default seed: each run reads another sample; the JSON output records it.
     chosen_seed = seed if seed is not None else time.time_ns() % 2**32
