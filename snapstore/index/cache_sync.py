@@ -54,8 +54,12 @@ def sync_cache(cache: IndexCache, backend: Backend, sealer: Sealing) -> SyncRepo
 
 
 def _sync_once(cache: IndexCache, backend: Backend, sealer: Sealing) -> SyncReport:
-    listed = {info.name for info in backend.list(INDEX_FOLDER)}
+    # Known before listed: a file is merged only after it was saved, so everything known now is
+    # listed unless removed. Read after the listing, `known` could hold a file that another
+    # process sharing this cache saved and merged meanwhile, which would look removed and cost a
+    # needless rebuild (and empty the cache under that process's feet).
     known = cache.known_files()
+    listed = {info.name for info in backend.list(INDEX_FOLDER)}
     # A merged file that is gone, or recorded as superseded (by a sync interrupted before its
     # rebuild), may list packs a prune deleted: its entries cannot be picked out, so start over.
     rebuilt = not known <= listed or bool(known & cache.superseded_files())

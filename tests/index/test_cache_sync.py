@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from snapstore.backend import MemoryBackend
+from snapstore.backend import MemoryBackend, ObjectInfo
 from snapstore.crypto import Sealer
 from snapstore.errors import IntegrityError
 from snapstore.index import IndexCache, IndexEntry, encode_index, index_file_id, sync_cache
@@ -208,3 +208,28 @@ def test_a_damaged_file_is_reported(
     with pytest.raises(IntegrityError, match=re.escape(name)):
         sync_cache(cache, backend, sealer)
     assert cache.known_files() == set()
+
+
+def test_a_file_another_process_merges_during_the_listing_is_no_reason_to_rebuild(
+    tmp_path: Path, sealer: Sealer
+) -> None:
+    """Two processes of one host share its cache (a backup and a prune, two backups). One saved
+    and merged its new index file just after the other listed `index/`: the file is known but
+    not listed, which looked like a file a prune removed, and emptied the cache under the
+    process that was using it."""
+    backend = CountingBackend()
+    write_index(backend, sealer, make_entries(1, 2))
+    with IndexCache(tmp_path / "shared") as cache:
+        sync_cache(cache, backend, sealer)
+        listing = backend.list
+
+        def list_then_other_process_merges(prefix: str) -> Iterator[ObjectInfo]:
+            found = list(listing(prefix))
+            entries = make_entries(2, 2, first_blob=10)
+            cache.merge(write_index(backend, sealer, entries), entries)
+            return iter(found)
+
+        backend.list = list_then_other_process_merges  # type: ignore[method-assign]
+        report = sync_cache(cache, backend, sealer)
+        assert (report.merged, report.rebuilt) == (0, False)
+        assert cache.contains(make_id("blob", 10)) and cache.contains(make_id("blob", 0))
