@@ -17,7 +17,8 @@ LAYERS = {
     **dict.fromkeys(["pack", "index"], 2),
     "repository": 3,
     **dict.fromkeys(
-        ["archiver", "restorer", "retention", "gc", "checker", "sources", "mount", "browser"], 4
+        ["archiver", "restorer", "retention", "gc", "checker", "sources", "mount", "browser",
+         "profiles", "schedule", "copier"], 4
     ),
     "cli": 5,
 }
