@@ -86,5 +86,7 @@ def test_damaged_key_file_is_an_integrity_error() -> None:
 
 
 def test_default_kdf_parameters_are_strong() -> None:
+    """At least the memory traffic per guess of RFC 9106's 64 MiB x 3 (design.md §3.3)."""
     params = KdfParams()
-    assert params.memory_kib >= 65536 and params.iterations >= 3
+    assert params.memory_kib * params.iterations >= 65536 * 3
+    assert params.memory_kib >= 16384 and params.iterations >= 3
