@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 
+from snapstore.cli.audit import audited
 from snapstore.cli.exit_codes import run_guarded
 
 
@@ -20,4 +21,4 @@ def main() -> None:
     # does), not turned into a UnicodeEncodeError on a terminal whose locale is UTF-8.
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="surrogateescape")
-    run_guarded(_run)
+    run_guarded(audited(_run))

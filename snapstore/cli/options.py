@@ -21,6 +21,7 @@ class GlobalOptions:
     as_json: bool = False
     quiet: bool = False
     verbose: int = 0
+    audit_log: str | None = None  # read by snapstore.cli.audit from the arguments themselves
 
     def merged(self, other: GlobalOptions) -> GlobalOptions:
         """`other` (the command's own options) wins where it was given."""
@@ -42,6 +43,7 @@ def _options(with_env: bool) -> list[Callable[[F], F]]:
         click.option("--json", "as_json", is_flag=True, default=False, help="Machine-readable output."),
         click.option("-q", "--quiet", is_flag=True, default=False, help="Print only errors."),
         click.option("-v", "--verbose", count=True, help="More detail (repeat for more)."),
+        click.option("--audit-log", **env("SNAP_AUDIT_LOG"), help="Audit log file ($SNAP_AUDIT_LOG, off: none)."),
     ]  # fmt: skip
 
 

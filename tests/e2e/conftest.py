@@ -70,8 +70,13 @@ class Snap:
             SNAP_REPOSITORY=str(self.repo),
             SNAP_PASSWORD_FILE=str(self.password_file),
             SNAP_CACHE_DIR=str(self.cache),
+            SNAP_AUDIT_LOG=str(self.audit_log),  # never the user's own log
         )
         return env
+
+    @property
+    def audit_log(self) -> Path:
+        return self.root / "audit.jsonl"
 
     def run(self, *args: str | os.PathLike[str], env: dict[str, str] | None = None,
             **popen: Any) -> SnapRun:  # fmt: skip
