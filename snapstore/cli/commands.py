@@ -14,6 +14,7 @@ from snapstore.cli.options import group_options
 COMMANDS = {
     "init": "init:init_command",
     "backup": "backup:backup_command",
+    "copy": "copy:copy_command",
     "snapshots": "snapshots:snapshots_command",
     "restore": "restore:restore_command",
     "ls": "browse:ls_command",
