@@ -17,6 +17,7 @@ from snapstore.archiver import Archiver, BackupOptions, BackupResult, Counters, 
 from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS
 from snapstore.archiver.size_scan import scan_total
 from snapstore.cli.exit_codes import PARTIAL
+from snapstore.cli.metrics import metrics_option, note_backup
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of, warn
 from snapstore.cli.repository_access import open_repository
@@ -35,6 +36,7 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 @click.command("backup")
+@metrics_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--tag", "tags", multiple=True, help="Tag the snapshot (repeatable, or a,b).")
 @click.option("--host", help="Host name to record (default: this machine's).")
@@ -97,6 +99,7 @@ def backup_command(
         result = archiver.run()
         if bar is not None:
             bar.close()
+        note_backup(result, repo)
     finally:
         repo.close()
     _report(result, options)
