@@ -55,6 +55,8 @@ def snapshot_json(snapshot_id: str, snapshot: Snapshot) -> dict[str, Any]:
         "parent": snapshot.parent,
         "program_version": snapshot.program_version,
     }
+    if snapshot.original is not None:
+        document["original"] = snapshot.original
     if snapshot.summary is not None:
         summary = snapshot.summary
         document["summary"] = {
