@@ -7,11 +7,44 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import click
 
 from snapstore.cli.options import GlobalOptions
 from snapstore.errors import InputError
+
+# Set by `snap run` for the steps it runs in-process: the profile's password, read once.
+_given: ContextVar[bytes | None] = ContextVar("snapstore_password", default=None)
+
+
+@contextmanager
+def password_given(password: bytes) -> Iterator[None]:
+    """Within the block, every repository opened in this thread uses `password`."""
+    token = _given.set(password)
+    try:
+        yield
+    finally:
+        _given.reset(token)
+
+
+def read_password_from(file: str | None, command: str | None, env: str | None) -> bytes | None:
+    """A password from the one source given (a profile's), or None when none is."""
+    if file:
+        password = _from_file(file)
+    elif command:
+        password = _from_command(command)
+    elif env:
+        if env not in os.environ:
+            raise InputError(f"environment variable {env} (the password source) is not set")
+        password = os.environ[env].encode()
+    else:
+        return None
+    if not password:
+        raise InputError("empty password")
+    return password
 
 
 def _from_file(path: str) -> bytes:
@@ -33,6 +66,9 @@ def _from_command(command: str) -> bytes:
 
 
 def read_password(options: GlobalOptions, confirm: bool = False) -> bytes:
+    given = _given.get()
+    if given is not None:
+        return given
     if options.password_file:
         password = _from_file(options.password_file)
     elif os.environ.get("SNAP_PASSWORD_COMMAND"):

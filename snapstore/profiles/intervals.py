@@ -33,3 +33,14 @@ def parse_interval(text: str) -> timedelta:
     if total <= timedelta():
         raise ValueError(f"{text!r}: an interval must be longer than zero")
     return total
+
+
+def format_interval(interval: timedelta) -> str:
+    """The short form parse_interval reads: 7d, 1d12h, 30min."""
+    seconds = int(interval.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"

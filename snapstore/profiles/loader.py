@@ -83,7 +83,9 @@ def _merged(raw: dict[str, Any], name: str) -> tuple[dict[str, Any], list[Proble
         where = ("profiles", chain[-1], "inherit")
         if parent not in profiles:
             known = ", ".join(sorted(profiles))
-            return {}, [Problem(where, f"no profile {parent!r} to inherit from (profiles: {known})")]
+            return {}, [
+                Problem(where, f"no profile {parent!r} to inherit from (profiles: {known})")
+            ]
         if parent in chain:
             return {}, [Problem(where, "inheritance loop: " + " -> ".join([*chain, parent]))]
         chain.append(parent)
@@ -117,8 +119,12 @@ def _runnable(profile: dict[str, Any], name: str) -> list[Problem]:
     if not profile.get("paths") and not profile.get("db"):
         found.append(Problem(where, "nothing to back up: give paths or db"))
     retention = profile.get("retention")
-    if retention is not None and not any(k in retention for k in (*COUNT_KEYS, *WINDOW_KEYS, "keep-tag")):
-        found.append(Problem((*where, "retention"), "no keep-* rule: a forget would remove every snapshot"))
+    if retention is not None and not any(
+        k in retention for k in (*COUNT_KEYS, *WINDOW_KEYS, "keep-tag")
+    ):
+        found.append(
+            Problem((*where, "retention"), "no keep-* rule: a forget would remove every snapshot")
+        )
     return found
 
 
@@ -180,10 +186,14 @@ def _profile(name: str, s: dict[str, Any], folder: Path) -> Profile:
         prune=PruneSettings(_every(prune), prune.get("max-unused"), prune.get("grace"))
         if prune is not None
         else None,
-        check=CheckSettings(_every(check), check.get("read-data-subset"), check.get("read-data", False))
+        check=CheckSettings(
+            _every(check), check.get("read-data-subset"), check.get("read-data", False)
+        )
         if check is not None
         else None,
-        copy=CopySettings(copy["repository"], _password(copy, folder)) if copy is not None else None,
+        copy=CopySettings(copy["repository"], _password(copy, folder))
+        if copy is not None
+        else None,
         before=_hooks(s.get("before", [])),
         after=_hooks(s.get("after", [])),
     )

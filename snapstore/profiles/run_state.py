@@ -34,7 +34,11 @@ class StepRecord:
             return datetime.fromisoformat(value) if isinstance(value, str) else None
 
         status = document.get("last_status")
-        return cls(moment("last_success"), moment("last_attempt"), status if isinstance(status, str) else None)
+        return cls(
+            moment("last_success"),
+            moment("last_attempt"),
+            status if isinstance(status, str) else None,
+        )
 
 
 @dataclass
@@ -79,4 +83,6 @@ def load_state(folder: Path, profile: str) -> RunState:
     except FileNotFoundError:
         return RunState(path)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise InputError(f"run state {path} is unreadable ({error}): delete it to start afresh") from None
+        raise InputError(
+            f"run state {path} is unreadable ({error}): delete it to start afresh"
+        ) from None

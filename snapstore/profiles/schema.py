@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,14 +63,16 @@ def env_name(value: Any) -> str | None:
 
 
 def keep_count(value: Any) -> str | None:
-    if value == "unlimited" or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+    if value == "unlimited" or (
+        isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    ):
         return None
-    return "expected a count (0 or more) or \"unlimited\""
+    return 'expected a count (0 or more) or "unlimited"'
 
 
 def keep_duration(value: Any) -> str | None:
     if not isinstance(value, str):
-        return "expected a duration string such as \"1y2m3d4h\""
+        return 'expected a duration string such as "1y2m3d4h"'
     try:
         parse_duration(value)
     except ValueError as error:
@@ -80,7 +82,7 @@ def keep_duration(value: Any) -> str | None:
 
 def interval(value: Any) -> str | None:
     if not isinstance(value, str):
-        return "expected an interval string such as \"7d\" or \"12h\""
+        return 'expected an interval string such as "7d" or "12h"'
     try:
         parse_interval(value)
     except ValueError as error:
@@ -91,7 +93,7 @@ def interval(value: Any) -> str | None:
 def share(value: Any) -> str | None:
     match = _SHARE.fullmatch(value) if isinstance(value, str) else None
     if match is None or float(match.group(1)) > 100:
-        return "expected a percentage between 0% and 100%, such as \"5%\""
+        return 'expected a percentage between 0% and 100%, such as "5%"'
     return None
 
 
@@ -99,12 +101,16 @@ def grace(value: Any) -> str | None:
     if problem := keep_duration(value):
         return problem
     duration = parse_duration(value)
-    return "give days and hours (for example \"1d\" or \"6h\")" if duration.years or duration.months else None
+    return (
+        'give days and hours (for example "1d" or "6h")'
+        if duration.years or duration.months
+        else None
+    )
 
 
 def subset(value: Any) -> str | None:
     if not isinstance(value, str):
-        return "expected N% or n/t, such as \"5%\" or \"1/7\""
+        return 'expected N% or n/t, such as "5%" or "1/7"'
     try:
         parse_subset(value)
     except InputError as error:
@@ -114,7 +120,7 @@ def subset(value: Any) -> str | None:
 
 def group_by(value: Any) -> str | None:
     if not isinstance(value, str):
-        return "expected fields such as \"host,paths\""
+        return 'expected fields such as "host,paths"'
     try:
         normalize_group_by(g for g in value.split(",") if g)
     except ValueError as error:
@@ -124,7 +130,9 @@ def group_by(value: Any) -> str | None:
 
 def one_of(*choices: str) -> Check:
     def check(value: Any) -> str | None:
-        return None if value in choices else "expected one of " + ", ".join(f'"{c}"' for c in choices)
+        return (
+            None if value in choices else "expected one of " + ", ".join(f'"{c}"' for c in choices)
+        )
 
     return check
 
@@ -139,7 +147,7 @@ def command(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class Table:
-    fields: dict[str, Check | Table | Array]
+    fields: Mapping[str, Spec]
     required: tuple[str, ...] = ()
 
 
@@ -158,12 +166,13 @@ class Names:
     extra: dict[str, Table] = field(default_factory=dict)
 
 
-HOOK = {"command": command, "on-failure": one_of(*ON_FAILURE), "timeout": interval}
-PASSWORD: dict[str, Check | Table | Array] = dict.fromkeys(PASSWORD_KEYS[:2], text)
+Spec = Check | Table | Array | Names
+HOOK: dict[str, Spec] = {"command": command, "on-failure": one_of(*ON_FAILURE), "timeout": interval}
+PASSWORD: dict[str, Spec] = dict.fromkeys(PASSWORD_KEYS[:2], text)
 PASSWORD["password-env"] = env_name
 RETENTION = Table({**dict.fromkeys(COUNT_KEYS, keep_count), **dict.fromkeys(WINDOW_KEYS, keep_duration),
                    "keep-tag": texts, "group-by": group_by})  # fmt: skip
-PROFILE_FIELDS: dict[str, Check | Table | Array] = {
+PROFILE_FIELDS: dict[str, Spec] = {
     "repository": text,
     **PASSWORD,
     "cache-dir": text,
@@ -193,7 +202,7 @@ DOCUMENT = Table({
 })  # fmt: skip
 
 
-def validate(value: Any, spec: Check | Table | Array | Names, path: Path) -> list[Problem]:
+def validate(value: Any, spec: Spec, path: Path) -> list[Problem]:
     """Every problem of `value` against `spec`, each with its path in the document."""
     if isinstance(spec, Table):
         return _table(value, spec, path)
@@ -207,7 +216,9 @@ def validate(value: Any, spec: Check | Table | Array | Names, path: Path) -> lis
         found = []
         for name, item in value.items():
             if not PROFILE_NAME.fullmatch(name):
-                found.append(Problem((*path, name), "a profile name may hold letters, digits, _ . -"))
+                found.append(
+                    Problem((*path, name), "a profile name may hold letters, digits, _ . -")
+                )
             found += _table(item, spec.value, (*path, name))
         return found
     message = spec(value)
@@ -228,5 +239,7 @@ def _table(value: Any, spec: Table, path: Path) -> list[Problem]:
     found += [Problem(path, f"{key} is required") for key in spec.required if key not in value]
     given = [k for k in PASSWORD_KEYS if k in value]
     if len(given) > 1:
-        found.append(Problem((*path, given[1]), f"give one password source, not {' and '.join(given)}"))
+        found.append(
+            Problem((*path, given[1]), f"give one password source, not {' and '.join(given)}")
+        )
     return found
