@@ -18,7 +18,7 @@ from snapstore.repository import Repository, RepositoryConfig
 @click.command("init")
 @click.option("--compression-level", type=click.IntRange(0, 19), default=3, show_default=True,
               help="zstd level for new data (0: store uncompressed).")
-@click.option("--pack-size", "pack_size_mib", type=click.IntRange(4, 512), default=32,
+@click.option("--pack-size", "pack_size_mib", type=click.IntRange(4, 512), default=16,
               show_default=True, help="Target pack size in MiB.")
 @source_options
 @command_options

@@ -34,10 +34,16 @@ class Sealer:
     def _message_cipher(self, salt: bytes) -> AESGCM:
         return AESGCM(blake3.blake3(salt, key=self._key).digest())
 
-    def seal(self, plaintext: bytes | memoryview, associated: bytes) -> bytes:
+    def seal(self, plaintext: bytes | memoryview, associated: bytes) -> bytearray:
         salt = os.urandom(SALT_SIZE)
-        sealed = self._message_cipher(salt).encrypt(_NONCE, plaintext, associated)
-        return bytes([ENVELOPE_VERSION]) + salt + sealed
+        # One allocation for the whole envelope: blobs are up to MiBs, and a concatenation
+        # would copy each once more.
+        envelope = bytearray(ENVELOPE_OVERHEAD + len(plaintext))
+        envelope[0] = ENVELOPE_VERSION
+        envelope[1 : 1 + SALT_SIZE] = salt
+        cipher = self._message_cipher(salt)
+        cipher.encrypt_into(_NONCE, plaintext, associated, memoryview(envelope)[1 + SALT_SIZE :])
+        return envelope
 
     def open(self, envelope: bytes | memoryview, associated: bytes, what: str) -> bytes:
         """Decrypt and authenticate; `what` names the object in the error if that fails."""

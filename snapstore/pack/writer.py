@@ -76,8 +76,9 @@ class PackWriter:
         problem = check_fields(blob_type, compression, blob_id)
         if problem:
             raise ValueError(problem)
-        # bytes() copies, so a caller reusing its buffer cannot change what the header describes.
-        stored = bytes(envelope)
+        # A fresh envelope from the sealer is kept as it is; any other buffer is copied, so a
+        # caller reusing its buffer cannot change what the header describes.
+        stored = envelope if type(envelope) in (bytes, bytearray) else bytes(envelope)
         if not stored:
             raise ValueError("an envelope is never empty")
         if not 0 <= raw_length <= U32_MAX:

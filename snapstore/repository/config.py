@@ -32,7 +32,7 @@ class RepositoryConfig:
     version: int = FORMAT_VERSION
     chunker: ChunkerParams = field(default_factory=ChunkerParams)
     compression_level: int = 3
-    pack_size: int = 32 * MiB
+    pack_size: int = 16 * MiB  # as restic; a larger pack raises peak memory (docs/benchmarks.md)
     # Hex id key and chunker key adopted from another repository (`snap init --from-repo`,
     # docs/design.md §3.4); absent (None) when they derive from this repository's master key.
     shared_id_key: str | None = field(default=None, repr=False)
