@@ -42,3 +42,13 @@ class LockedError(SnapError):
 
 class InputError(SnapError):
     """The user asked for something that cannot be done: a missing path, an unknown snapshot."""
+
+
+class StreamError(SnapError):
+    """A stream being backed up failed (a command or dump tool exited non-zero, standard input
+    could not be read): no snapshot is saved. `details` holds the last lines the failing
+    program wrote to its standard error, for the user to see."""
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details

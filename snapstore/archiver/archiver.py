@@ -16,7 +16,8 @@ from snapstore.archiver.excludes import ExcludeRules
 from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS, ChunkPipeline, FileContent
 from snapstore.archiver.node_reader import node_from_stat
 from snapstore.archiver.options import BackupOptions, BackupResult, Counters
-from snapstore.errors import InputError
+from snapstore.archiver.streams import StreamStorer, check_layout
+from snapstore.errors import InputError, StreamError
 from snapstore.model import Node, Snapshot, Tree
 from snapstore.model.node import DIR, FILE
 from snapstore.model.snapshot import Summary
@@ -52,6 +53,13 @@ def _plan(paths: tuple[bytes, ...]) -> _Walk:
                 node.children[part] = existing
                 node = existing
     return root
+
+
+def _top_names(paths: tuple[bytes, ...]) -> list[bytes]:
+    """Names the paths backed up take in the snapshot's root folder."""
+    if b"/" in paths:
+        return os.listdir(b"/")
+    return [next(p for p in path.split(b"/") if p) for path in paths]
 
 
 def _unchanged(old: Node | None, st: os.stat_result) -> bool:
@@ -127,9 +135,21 @@ class Archiver:
                 return self._run()
             # The lock keeps a concurrent prune from deleting packs this backup may refer to.
             with self.repo.lock(BACKUP):
-                return self._run()
+                try:
+                    return self._run()
+                except StreamError:
+                    self._keep_uploaded()
+                    raise
         finally:
             self._pipeline.close()
+
+    def _keep_uploaded(self) -> None:
+        """A failed stream saves no snapshot, but what it and the paths before it already sent
+        goes to packs and the index, so that the next attempt deduplicates against it (prune
+        collects it if no snapshot ever refers to it)."""
+        assert self._pipeline is not None
+        self._pipeline.close()
+        self.repo.flush()
 
     def _run(self) -> BackupResult:
         started = self.clock()
@@ -138,13 +158,20 @@ class Archiver:
             if not os.path.lexists(path):
                 raise InputError(f"{os.fsdecode(path)} does not exist")
         parent_root = self.repo.load_tree(self.parent[1].tree) if self.parent else None
+        check_layout(self.options.streams, _top_names(paths))
+        # Streams first: a failing command or dump stops the backup before the walk.
+        streams = self._store_streams(started, parent_root)
         if b"/" in paths:  # the root folder itself: its listing is the snapshot's root tree
             st = os.lstat(b"/")
             entries = self._dir_tree(b"/", st, parent_root, st.st_dev)
             self._drain(0)
             root_tree = Tree(self._resolve(entries))
-        else:
+        elif paths:
             root_tree = self._save_planned(b"", _plan(paths), parent_root)
+        else:
+            root_tree = Tree()
+        if streams:
+            root_tree = Tree([*root_tree, *streams])
         root_id = self._store_tree(root_tree)
         if not self.options.dry_run:
             self.repo.flush()
@@ -152,6 +179,18 @@ class Archiver:
         snapshot_id = None if self.options.dry_run else self.repo.save_snapshot(snapshot)
         parent_id = self.parent[0] if self.parent else None
         return BackupResult(snapshot_id, snapshot, self.counters, self.warnings, parent_id)
+
+    def _store_streams(self, started: datetime, parent_root: Tree | None) -> list[Node]:
+        if not self.options.streams:
+            return []
+        assert self._pipeline is not None
+        storer = StreamStorer(self._pipeline, self.counters, self._store_tree, parent_root,
+                              self.repo.load_tree)  # fmt: skip
+        for source in self.options.streams:
+            storer.store(source, started)
+            if self.on_progress:
+                self.on_progress(self.counters, source.snapshot_path)
+        return storer.top_nodes(started)
 
     def _snapshot(self, root_id: bytes, started: datetime) -> Snapshot:
         c = self.counters
@@ -170,8 +209,8 @@ class Archiver:
             username=self.options.username,
             uid=os.getuid(),
             gid=os.getgid(),
-            paths=tuple(os.path.abspath(p) for p in self.options.paths),
-            tags=tuple(sorted(set(self.options.tags))),
+            paths=self.options.recorded_paths(),
+            tags=tuple(sorted({*self.options.tags, *(t for s in self.options.streams for t in s.tags)})),
             tree=root_id,
             parent=self.parent[0] if self.parent else None,
             program_version=f"snapstore {__version__}",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from snapstore.archiver.options import Counters
@@ -139,6 +139,22 @@ class ChunkPipeline:
                 self._scanner.finish()  # a read error mid-file must not leak into the next file
                 raise
         return content
+
+    def read_stream(self, readinto: Callable[[memoryview], int | None]) -> tuple[FileContent, int]:
+        """Chunk a stream of unknown length (standard input, a command's output) that `readinto`
+        fills blocks from until it returns 0; return its content and its length. Memory stays
+        bounded by the block size and the in-flight budget, whatever the length."""
+        content, size = FileContent(), 0
+        try:
+            for chunk in iter_chunks(readinto, self._scanner):
+                size += len(chunk)
+                self.counters.bytes_read += len(chunk)
+                content._slots.append(None)
+                self._add(content, len(content._slots) - 1, chunk, len(chunk))
+        except BaseException:
+            self._scanner.finish()  # a failed stream must not leak into the next file
+            raise
+        return content, size
 
     def _add(self, content: FileContent, slot: int, data: bytes | _Unread, weight: int) -> None:
         if self._batch and not self._budget.available(weight):

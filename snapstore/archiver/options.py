@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from snapstore.model import Snapshot
+
+if TYPE_CHECKING:
+    from snapstore.archiver.streams import StreamSource
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,12 @@ class BackupOptions:
     dry_run: bool = False
     force: bool = False
     parent: str | None = None  # snapshot id; None: the latest of the same host and paths
+    # Standard input, command output, database dumps: each stored as one file (streams.py).
+    streams: tuple[StreamSource, ...] = ()
+
+    def recorded_paths(self) -> tuple[str, ...]:
+        """The snapshot's `paths`: the paths backed up, then each stream's snapshot path."""
+        return (*(os.path.abspath(p) for p in self.paths), *(s.snapshot_path for s in self.streams))
 
 
 @dataclass

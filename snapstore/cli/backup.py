@@ -21,7 +21,13 @@ from snapstore.cli.metrics import metrics_option, note_backup
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of, warn
 from snapstore.cli.repository_access import open_repository
-from snapstore.errors import InputError
+from snapstore.cli.backup_streams import (
+    StreamRequest,
+    show_failure_details,
+    stream_options,
+    stream_sources,
+)
+from snapstore.errors import InputError, StreamError
 from snapstore.repository.snapshot_filter import latest_with_same_paths
 
 
@@ -37,7 +43,7 @@ def _parse_time(value: str | None) -> datetime | None:
 
 @click.command("backup")
 @metrics_option
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--tag", "tags", multiple=True, help="Tag the snapshot (repeatable, or a,b).")
 @click.option("--host", help="Host name to record (default: this machine's).")
 @click.option("-e", "--exclude", "excludes", multiple=True, help="Exclude a glob pattern.")
@@ -49,14 +55,21 @@ def _parse_time(value: str | None) -> datetime | None:
 @click.option("-f", "--force", is_flag=True, help="Reread every file, ignoring the parent.")
 @click.option("--parent", help="Snapshot id to compare with (default: latest of same host/paths).")
 @click.option("--workers", type=click.IntRange(1, 64), help="Threads that compress and encrypt (default: one per core).")
+@stream_options
 @command_options
 def backup_command(
     options: GlobalOptions, paths: tuple[Path, ...], tags: tuple[str, ...], host: str | None,
     excludes: tuple[str, ...], exclude_files: tuple[str, ...], exclude_caches: bool,
     one_file_system: bool, time_text: str | None, dry_run: bool, force: bool, parent: str | None,
-    workers: int | None,
+    workers: int | None, from_stdin: bool, stdin_filename: str | None, from_command: bool,
+    db_urls: tuple[str, ...], db_format: str, db_temp_dir: Path | None,
 ) -> None:  # fmt: skip
-    """Back up PATHS into a new snapshot."""
+    """Back up PATHS, standard input, a command's output (--stdin-from-command -- COMMAND ARGS)
+    and databases (--db URL) into a new snapshot."""
+    request = StreamRequest(from_stdin, stdin_filename, from_command, db_urls, db_format, db_temp_dir)
+    paths, streams = stream_sources(request, paths, options)
+    if not paths and not streams:
+        raise click.UsageError("nothing to back up: give PATHS, --stdin, --stdin-from-command or --db")
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise InputError(f"{path} does not exist")
@@ -76,7 +89,7 @@ def backup_command(
         username=getpass.getuser(),
         tags=tuple(t for group in tags for t in group.split(",") if t),
         excludes=rules.patterns, exclude_caches=exclude_caches, one_file_system=one_file_system,
-        time=_parse_time(time_text), dry_run=dry_run, force=force,
+        time=_parse_time(time_text), dry_run=dry_run, force=force, streams=streams,
     )  # fmt: skip
     repo = open_repository(options)
     try:
@@ -86,8 +99,7 @@ def backup_command(
 
             parent_pair = find_snapshot(snapshots, parent)
         else:
-            paths_text = [str(p) for p in backup.paths]
-            parent_pair = latest_with_same_paths(snapshots, backup.hostname, paths_text)
+            parent_pair = latest_with_same_paths(snapshots, backup.hostname, backup.recorded_paths())
         bar = progress_bar(not options.quiet, None, "B")
         if bar is not None:
             _estimate_in_background(backup, rules, bar)
@@ -96,7 +108,13 @@ def backup_command(
             progress = _verbose(progress)
         archiver = Archiver(repo, backup, rules, None if force else parent_pair,
                             on_progress=progress, workers=workers or DEFAULT_WORKERS)
-        result = archiver.run()
+        try:
+            result = archiver.run()
+        except StreamError as error:
+            if bar is not None:
+                bar.close()
+            show_failure_details(error)
+            raise
         if bar is not None:
             bar.close()
         note_backup(result, repo)
@@ -135,7 +153,8 @@ def _report(result: BackupResult, options: GlobalOptions) -> None:
     c = result.counters
     if options.as_json:
         emit_json({"snapshot_id": result.snapshot_id, "parent": result.parent_id,
-                   "dry_run": result.snapshot_id is None, **vars_of(c)})
+                   "dry_run": result.snapshot_id is None, "paths": list(result.snapshot.paths),
+                   "tags": list(result.snapshot.tags), **vars_of(c)})
         return
     if options.quiet:
         return

@@ -81,9 +81,11 @@ class Snap:
     def run(self, *args: str | os.PathLike[str], env: dict[str, str] | None = None,
             **popen: Any) -> SnapRun:  # fmt: skip
         text_args = tuple(os.fspath(a) for a in args)
+        if "input" not in popen:  # `input=` or `stdin=` feed standard input; else it is empty
+            popen.setdefault("stdin", subprocess.DEVNULL)
         done = subprocess.run(
             ["snap", *text_args], capture_output=True, env={**self.env, **(env or {})},
-            stdin=subprocess.DEVNULL, timeout=SNAP_TIMEOUT, check=False, **popen,
+            timeout=SNAP_TIMEOUT, check=False, **popen,
         )  # fmt: skip
         return SnapRun(text_args, done.returncode, done.stdout, done.stderr)
 
