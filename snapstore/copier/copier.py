@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Protocol
 
-from snapstore.copier.content_copier import ContentCopier
+from snapstore.copier.content_copier import DEFAULT_WORKERS, ContentCopier
 from snapstore.copier.options import BY_ID, RECHUNK, CopiedSnapshot, CopyCounters, CopyOptions, CopyResult
 from snapstore.copier.selection import Catalog, Pair, choose, original_id, reference
 from snapstore.copier.tree_copier import Progress, Reference, TreeCopier
@@ -36,6 +36,7 @@ class Copier:
     def __init__(
         self, source: CopySource, target: CopyTarget, options: CopyOptions,
         on_progress: Progress | None = None, on_snapshot: Callable[[Pair], None] | None = None,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:  # fmt: skip
         self.source = source
         self.target = target
@@ -45,16 +46,19 @@ class Copier:
         self.counters = CopyCounters()
         by_id = source.content_fingerprint() == target.content_fingerprint()
         self.mode = BY_ID if by_id else RECHUNK
-        contents = ContentCopier(source, target, self.counters, rechunk=not by_id)
-        self._trees = TreeCopier(source, target, contents, self.counters, by_id, on_progress)
+        self._contents = ContentCopier(source, target, self.counters, rechunk=not by_id, workers=workers)
+        self._trees = TreeCopier(source, target, self._contents, self.counters, by_id, on_progress)
 
     def run(self) -> CopyResult:
-        if self.options.dry_run:
-            return self._run()
-        # The source lock keeps a prune there from deleting what is being read; the target lock
-        # is a backup's: a prune there keeps the packs this copy deduplicates against (§6.3).
-        with self.source.lock(COPY_SOURCE), self.target.lock(BACKUP):
-            return self._run()
+        try:
+            if self.options.dry_run:
+                return self._run()
+            # The source lock keeps a prune there from deleting what is being read; the target
+            # lock is a backup's: a prune there keeps the packs this copy deduplicates against.
+            with self.source.lock(COPY_SOURCE), self.target.lock(BACKUP):
+                return self._run()
+        finally:
+            self._contents.close()
 
     def _run(self) -> CopyResult:
         result = CopyResult(self.mode, self.options.dry_run, self.counters)

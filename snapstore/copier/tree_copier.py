@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
-from snapstore.copier.content_copier import ContentCopier
+from snapstore.copier.content_copier import ContentCopier, Pending
 from snapstore.copier.options import CopyCounters
 from snapstore.errors import IntegrityError
 from snapstore.model import Node, Tree
@@ -53,7 +53,8 @@ class TreeCopier:
             return known
         tree = self.source.load_tree(tree_id)
         ref = reference() if not self.by_id else None
-        new_tree = Tree(self._node(node, path + b"/" + node.name, ref) for node in tree)
+        entries = [self._node(node, path + b"/" + node.name, ref) for node in tree]
+        new_tree = Tree(_resolved(entry) for entry in entries)
         new_id, added = self.target.save_tree(new_tree)
         if self.by_id and new_id != tree_id:
             raise IntegrityError(f"tree {tree_id.hex()} of {os.fsdecode(path or b'/')} changed its id "
@@ -66,7 +67,7 @@ class TreeCopier:
             self._memo.popitem(last=False)
         return new_id
 
-    def _node(self, node: Node, path: bytes, ref: Reference | None) -> Node:
+    def _node(self, node: Node, path: bytes, ref: Reference | None) -> Node | tuple[Node, Pending]:
         old_source, old_copy = (ref[0].get(node.name), ref[1].get(node.name)) if ref else (None, None)
         if node.kind == DIR and node.subtree is not None:
 
@@ -82,13 +83,12 @@ class TreeCopier:
         self.counters.files += 1
         self.counters.bytes_processed += node.size
         content = self._reused(node, old_source, old_copy)
-        if content is None:
-            content = self.contents.copy(node.content, node.size)
-        else:
-            self.counters.files_reused += 1
         if self.on_progress:
             self.on_progress(self.counters, os.fsdecode(path))
-        return dataclasses.replace(node, content=content) if content != node.content else node
+        if content is not None:
+            self.counters.files_reused += 1
+            return dataclasses.replace(node, content=content)
+        return node, self.contents.copy(node.content, node.size)
 
     def _reused(self, node: Node, old_source: Node | None, old_copy: Node | None) -> tuple[bytes, ...] | None:
         """The earlier copy's chunk ids when this file's content is the one copied then and the
@@ -101,3 +101,11 @@ class TreeCopier:
         if all(map(self.target.has_data, old_copy.content)):
             return old_copy.content
         return None
+
+
+def _resolved(entry: Node | tuple[Node, Pending]) -> Node:
+    if isinstance(entry, Node):
+        return entry
+    node, pending = entry
+    ids = pending.ids()
+    return node if ids == node.content else dataclasses.replace(node, content=ids)

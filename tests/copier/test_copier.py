@@ -11,7 +11,7 @@ import pytest
 
 from snapstore.copier import Copier, CopyOptions, CopyResult
 from snapstore.copier.options import BY_ID, RECHUNK
-from snapstore.errors import IntegrityError
+from snapstore.errors import BackendError, IntegrityError
 from snapstore.index import BlobType
 from snapstore.repository import ChunkerParams, Repository, RepositoryConfig
 from snapstore.repository.snapshot_filter import SnapshotFilter
@@ -219,3 +219,20 @@ def test_locks_are_taken_and_released(make_repo: MakeRepo) -> None:
     Copier(source, target, CopyOptions(), on_progress=progress).run()
     assert sorted(seen) == [("source", "locks"), ("target", "locks")]
     assert list(source.backend.list("locks")) == [] == list(target.backend.list("locks"))
+
+
+def test_a_storage_error_on_a_worker_stops_the_copy_before_any_snapshot(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:  # fmt: skip
+    source, target = make_repo(), make_repo()
+    backup(source, sample_folder())
+
+    def fail(*args: object) -> int:
+        raise BackendError("disk on fire")
+
+    monkeypatch.setattr(target, "save_data", fail)
+    with pytest.raises(BackendError, match="disk on fire"):
+        copy(source, target)
+    assert target.list_snapshots() == []
+    assert list(target.backend.list("locks")) == []
+
