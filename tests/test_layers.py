@@ -18,7 +18,7 @@ LAYERS = {
     "repository": 3,
     **dict.fromkeys(
         ["archiver", "restorer", "retention", "gc", "checker", "sources", "mount", "browser",
-         "profiles", "schedule", "copier"], 4
+         "profiles", "schedule", "copier", "drill"], 4
     ),
     "cli": 5,
 }

@@ -29,6 +29,7 @@ COMMANDS = {
     "key": "key:key_group",
     "repair": "repair:repair_group",
     "version": "version:version_command",
+    "drill": "drill:drill_command",
     "run": "run:run_command",
     "config": "config:config_group",
     "schedule": "schedule:schedule_group",
