@@ -10,11 +10,14 @@ once). A *problem* is one finding with a *kind* (a short category) and a one-lin
 *errors* make the check fail, *info* (packs no index lists, packs marked as trash by a prune,
 superseded index files still present) does not. *Statistics* sum what the selected snapshots
 hold: the *restore size* (every file path counted), the *unique* data blobs they reference (raw
-and stored sizes, hence deduplication and compression ratios) and the backend's object sizes.
+and stored sizes, hence deduplication and compression ratios) and the backend's object sizes;
+*duplicates* are blobs the index lists in more than one pack (two hosts stored the same new data
+at the same moment), garbage for the next prune.
 Engines never print: they return a `CheckReport` or `RepositoryStats`.
 """
 
 from snapstore.checker.checker import BlobOpener, CheckSource, check_repository
+from snapstore.checker.duplicates import DuplicateCount, count_duplicates
 from snapstore.checker.options import CheckOptions, CheckReport, Problem
 from snapstore.checker.stats import (
     FolderUsage,
@@ -30,6 +33,7 @@ __all__ = [
     "CheckOptions",
     "CheckReport",
     "CheckSource",
+    "DuplicateCount",
     "FolderUsage",
     "Problem",
     "ReadSubset",
@@ -38,6 +42,7 @@ __all__ = [
     "StatsSource",
     "check_repository",
     "collect_stats",
+    "count_duplicates",
     "parse_subset",
     "select_packs",
 ]

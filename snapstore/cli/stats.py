@@ -6,7 +6,13 @@ from typing import Any
 
 import click
 
-from snapstore.checker import RepositoryStats, StatsOptions, collect_stats
+from snapstore.checker import (
+    DuplicateCount,
+    RepositoryStats,
+    StatsOptions,
+    collect_stats,
+    count_duplicates,
+)
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import emit_json, human_bytes, vars_of, warn
 from snapstore.cli.repository_access import open_repository
@@ -17,23 +23,37 @@ from snapstore.repository.snapshot_filter import SnapshotFilter
 @click.command("stats")
 @click.argument("snapshots", nargs=-1)
 @filter_options
+@click.option(
+    "--duplicates", is_flag=True,
+    help="Also read every index file and count blobs stored in more than one pack.",
+)  # fmt: skip
 @command_options
 def stats_command(
     options: GlobalOptions, snapshots: tuple[str, ...], hosts: tuple[str, ...],
-    tags: tuple[str, ...], paths: tuple[str, ...],
+    tags: tuple[str, ...], paths: tuple[str, ...], duplicates: bool,
 ) -> None:  # fmt: skip
     """Sizes of SNAPSHOTS (ids or `latest`; default all that match the filters)."""
     repo = open_repository(options)
     try:
         stats = collect_stats(repo, StatsOptions(snapshots, SnapshotFilter(hosts, tags, paths)))
+        # The cache was synced when the repository was opened: its files are the live ones.
+        copies = (
+            count_duplicates(repo.backend, repo.sealer, repo.cache.known_files())
+            if duplicates else None
+        )  # fmt: skip
     finally:
         repo.close()
     if stats.missing_blobs:
         warn(f"{stats.missing_blobs} referenced blobs are not in the index (run snap check)")
     if options.as_json:
-        emit_json(_document(stats))
+        document = _document(stats)
+        if copies is not None:
+            document["index"] = vars_of(copies)
+        emit_json(document)
     elif not options.quiet:
         click.echo(_text(stats))
+        if copies is not None:
+            click.echo(_duplicates_text(copies))
 
 
 def _document(stats: RepositoryStats) -> dict[str, Any]:
@@ -62,6 +82,16 @@ def _text(stats: RepositoryStats) -> str:
     for folder, usage in stats.backend.items():
         lines.append(f"  {folder:<17} {usage.objects:>6} objects  {human_bytes(usage.bytes):>12}")
     return "\n".join(lines)
+
+
+def _duplicates_text(copies: DuplicateCount) -> str:
+    return "\n".join([
+        f"index:              {copies.blobs} blobs in {copies.index_files} index files, "
+        f"{human_bytes(copies.stored_bytes)} stored",
+        f"duplicates:         {copies.duplicate_blobs} blobs stored more than once, "
+        f"{copies.duplicate_copies} extra copies, {human_bytes(copies.duplicate_bytes)} "
+        "(the next prune removes them)",
+    ])  # fmt: skip
 
 
 def _blobs(count: int, raw: int, stored: int) -> str:

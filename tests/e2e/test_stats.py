@@ -64,3 +64,14 @@ def test_text_output(snap: Snap, tmp_path: Path) -> None:
 def test_unknown_snapshot(snap: Snap, tmp_path: Path) -> None:
     snap.backup(folder_with_copies(tmp_path))
     assert snap.fails("stats", "deadbeef", code=1) == "snap: error: no snapshot with id deadbeef"
+
+
+def test_duplicates_in_text_and_json(snap: Snap, tmp_path: Path) -> None:
+    snap.backup(folder_with_copies(tmp_path))
+    lines = snap.ok("stats", "--duplicates").out.splitlines()
+    assert lines[-2].startswith("index:              ")
+    assert lines[-1].startswith("duplicates:         0 blobs stored more than once, 0 extra copies")
+    index = snap.json("stats", "--duplicates")["index"]
+    assert index["duplicate_blobs"] == index["duplicate_copies"] == index["duplicate_bytes"] == 0
+    assert index["blobs"] >= 3 and index["index_files"] >= 1
+    assert "index" not in snap.json("stats")
