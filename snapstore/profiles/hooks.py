@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from snapstore.profiles.intervals import format_interval
 from snapstore.profiles.model import Hook
 
 OUTPUT_TAIL = 64 * 1024  # bytes of a hook's output kept for the report
@@ -36,15 +37,19 @@ def run_hook(hook: Hook, environ: Mapping[str, str]) -> HookOutcome:
                                    start_new_session=True)  # fmt: skip
     except OSError as error:
         return HookOutcome(None, "", time.monotonic() - started, f"cannot start: {error.strerror}")
-    limit = hook.timeout.total_seconds() if hook.timeout else None
     try:
-        output, _ = process.communicate(timeout=limit)
+        output, _ = process.communicate(
+            timeout=hook.timeout.total_seconds() if hook.timeout else None
+        )
     except subprocess.TimeoutExpired:
+        assert hook.timeout is not None
         # The group, not just the shell: a child left running would hold the pipe open.
         os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
         seconds = time.monotonic() - started
-        return HookOutcome(None, _tail(output), seconds, f"timed out after {hook.timeout}")
+        return HookOutcome(
+            None, _tail(output), seconds, f"timed out after {format_interval(hook.timeout)}"
+        )
     seconds = time.monotonic() - started
     if process.returncode != 0:
         return HookOutcome(process.returncode, _tail(output), seconds,

@@ -84,6 +84,8 @@ class _Scanner:
         self.advance(2 if is_array else 1)
         # The last key of an array header names the array itself, not its latest element.
         path = (*self.resolve(keys[:-1]), keys[-1]) if is_array else self.resolve(keys)
+        for end in range(1, len(path)):
+            self.found.lines.setdefault(path[:end], line)
         if is_array:
             index = self.table_counts.get(path, 0)
             self.table_counts[path] = index + 1
