@@ -1,8 +1,10 @@
 """Prometheus metrics of backup runs, in a text file for node_exporter's textfile collector.
 
 `write_run_metrics(path, RunMetrics(...))` is the one entry point; `snap backup
---metrics-file F` calls it through `metrics_option`, and `snap run` calls it directly with
-its profile name. Samples carry the labels `profile` (empty for a plain `snap backup`) and
+--metrics-file F` calls it through `metrics_option`, and `snap run --metrics-file F`
+(or `$SNAP_METRICS_FILE`) through `run_metrics.write_profile_metrics`, once per run with the
+profile's name. (Only `snap run` reads the variable: the backups it runs in this process must
+not each write their own samples.) Samples carry the labels `profile` (empty for a plain `snap backup`) and
 `host`. One file may serve many profiles and hosts: a write replaces only the samples of its
 own label pair and keeps the others.
 
@@ -34,6 +36,7 @@ from typing import Any, TypeVar
 import click
 
 from snapstore.cli.exit_codes import PARTIAL, exit_code_for
+from snapstore.cli.output import vars_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -236,16 +239,16 @@ def metrics_option(func: F) -> F:
                 run = RunMetrics(profile="", host=kwargs.get("host") or socket.gethostname(),
                                  ended=time.time(), duration=time.monotonic() - started,
                                  exit_status=status, **notes)  # fmt: skip
-                _write_or_warn(metrics_file, run)
+                write_or_warn(metrics_file, run)
 
     option = click.option(
-        "--metrics-file", type=click.Path(path_type=Path), envvar="SNAP_METRICS_FILE",
+        "--metrics-file", type=click.Path(path_type=Path),
         help="Write Prometheus metrics of this run to FILE (node_exporter textfile collector).",
     )  # fmt: skip
     return option(wrapper)  # type: ignore[return-value]
 
 
-def _write_or_warn(path: Path, run: RunMetrics) -> None:
+def write_or_warn(path: Path, run: RunMetrics) -> None:
     try:
         write_run_metrics(path, run)
     except OSError as error:  # the backup itself is what matters: never fail it for metrics
@@ -263,12 +266,26 @@ def note_backup(result: Any, repo: Any) -> None:
     if result.snapshot_id is None:  # a dry run stores nothing: it leaves the metrics alone
         notes["dry_run"] = True
         return
-    from snapstore.checker.stats import backend_usage
+    snapshots, repository_bytes = repository_figures(repo.backend)
+    notes.update(counter_figures(vars_of(result.counters)), snapshots=snapshots,
+                 repository_bytes=repository_bytes)  # fmt: skip
 
-    counters = result.counters
-    notes.update(
-        bytes_read=counters.bytes_read, bytes_processed=counters.total_bytes_processed,
-        bytes_added=counters.data_added, bytes_stored=counters.data_added_packed,
-        files=counters.total_files_processed, snapshots=len(repo.snapshot_ids()),
-        repository_bytes=sum(usage.bytes for usage in backend_usage(repo.backend).values()),
-    )  # fmt: skip
+
+def counter_figures(counters: dict[str, Any]) -> dict[str, int]:
+    """RunMetrics fields from a backup's counters (as `snap backup --json` prints them)."""
+    return {
+        "bytes_read": counters.get("bytes_read", 0),
+        "bytes_processed": counters.get("total_bytes_processed", 0),
+        "bytes_added": counters.get("data_added", 0),
+        "bytes_stored": counters.get("data_added_packed", 0),
+        "files": counters.get("total_files_processed", 0),
+    }
+
+
+def repository_figures(backend: Any) -> tuple[int, int]:
+    """(snapshots, bytes stored) from one listing of the backend: no key is needed."""
+    snapshots = size = 0
+    for info in backend.list(""):
+        size += info.size
+        snapshots += info.name.startswith("snapshots/")
+    return snapshots, size

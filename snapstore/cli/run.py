@@ -4,6 +4,8 @@ that of the first step that failed (0 when none did)."""
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,8 +31,14 @@ MIN_REDACTED = 6
 @click.command("run")
 @click.argument("profile_name", metavar="PROFILE")
 @config_option
+@click.option(
+    "--metrics-file", type=click.Path(path_type=Path), envvar="SNAP_METRICS_FILE",
+    help="Write Prometheus metrics of this run to FILE (node_exporter textfile collector).",
+)  # fmt: skip
 @command_options
-def run_command(options: GlobalOptions, profile_name: str, config_path: Any) -> None:
+def run_command(
+    options: GlobalOptions, profile_name: str, config_path: Any, metrics_file: Path | None
+) -> None:
     """Run PROFILE's routine: backup, forget, prune and check when due, copy, hooks."""
     # The profile names the repository: -r and $SNAP_REPOSITORY do not apply to a run.
     config = open_config(config_path)
@@ -47,8 +55,13 @@ def run_command(options: GlobalOptions, profile_name: str, config_path: Any) -> 
     ]
     show = _Printer(options, secrets)
     routine = Routine(profile, state, repository_args, on_step=show.step)
+    started = time.monotonic()
     with environment(dict(profile.environment)):
         report = _run(routine, profile, options, secrets)
+        if metrics_file is not None:
+            from snapstore.cli.run_metrics import write_profile_metrics
+
+            write_profile_metrics(metrics_file, profile, report, time.monotonic() - started)
     if options.as_json:
         emit_json(_redact(_document(report), secrets))
     elif not options.quiet or report.failed_steps:

@@ -93,7 +93,7 @@ def test_other_hosts_samples_are_kept(snap: Snap, tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     metrics = tmp_path / "snap.prom"
     snap.backup(tmp_path / "src", "--host", "web1", "--metrics-file", metrics)
-    snap.backup(tmp_path / "src", "--host", "db1", env={"SNAP_METRICS_FILE": str(metrics)})
+    snap.backup(tmp_path / "src", "--host", "db1", "--metrics-file", metrics)
     snapshots = _families(metrics)["snapstore_repository_snapshots"]
     assert snapshots == {WEB1: 1, (("host", "db1"), ("profile", "")): 2}
     text = metrics.read_text()
@@ -111,3 +111,36 @@ def test_dry_run_and_unwritable_file(snap: Snap, tmp_path: Path) -> None:
     assert done.returncode == 0
     assert done.err.startswith(f"warning: metrics file {blocker / 'x.prom'}")
     assert os.listdir(tmp_path / "src") == []
+
+
+def _profile_file(snap: Snap, tmp_path: Path, paths: list[Path]) -> Path:
+    config = tmp_path / "snap.toml"
+    listed = ", ".join(f'"{p}"' for p in paths)
+    config.write_text(
+        f'[global]\nstate-dir = "{tmp_path / "state"}"\n'
+        f'[profiles.files]\nrepository = "{snap.repo}"\npassword-file = "{snap.password_file}"\n'
+        f'cache-dir = "{snap.cache}"\nhost = "web1"\npaths = [{listed}]\n'
+    )
+    return config
+
+
+def test_snap_run_writes_one_sample_set_per_profile(snap: Snap, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a").write_bytes(b"a" * 1000)
+    config = _profile_file(snap, tmp_path, [src])
+    metrics = tmp_path / "snap.prom"
+    snap.ok("run", "files", "--config", config, env={"SNAP_METRICS_FILE": str(metrics)})
+    files = (("host", "web1"), ("profile", "files"))
+    found = _families(metrics)
+    assert found["snapstore_last_run_exit_status"] == {files: 0}
+    assert found["snapstore_backup_files"] == {files: 1}
+    assert found["snapstore_backup_bytes_added"] == {files: 1000}
+    assert found["snapstore_repository_snapshots"] == {files: 1}
+    first_success = found["snapstore_last_success_timestamp_seconds"][files]
+    config.write_text(config.read_text().replace(str(src), str(tmp_path / "missing")))
+    assert snap.run("run", "files", "--config", config, "--metrics-file", metrics).returncode == 1
+    found = _families(metrics)
+    assert found["snapstore_last_run_exit_status"] == {files: 1}
+    assert found["snapstore_last_success_timestamp_seconds"][files] == first_success
+    assert found["snapstore_backup_files"] == {files: 1}
