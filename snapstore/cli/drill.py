@@ -6,24 +6,31 @@ the scratch folder removed. The exit code is 1 on any failure."""
 from __future__ import annotations
 
 import random
+import socket
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from snapstore.cli import config_file
+from snapstore.cli.environment import environment
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import emit_json, human_bytes, vars_of, warn
+from snapstore.cli.password import password_given, read_password_from
 from snapstore.cli.repository_access import open_repository
 from snapstore.cli.snapshots import filter_options
 from snapstore.drill import DrillOptions, DrillReport, run_drill
 from snapstore.errors import InputError, IntegrityError
 from snapstore.model import Snapshot
+from snapstore.profiles import Profile, load_config
 from snapstore.repository.snapshot_filter import SnapshotFilter, find_snapshot
 from snapstore.restorer.content_writer import DEFAULT_READERS
 
 
 @click.command("drill")
-@click.argument("snapshot", default="latest")
+@click.argument("snapshot", metavar="[PROFILE|SNAPSHOT]", default="latest")
 @click.option("--random", "pick_random", is_flag=True, help="Drill a snapshot chosen at random.")
 @click.option("--seed", type=int, help="Seed of the --random choice (default: unpredictable).")
 @click.option(
@@ -46,22 +53,30 @@ from snapstore.restorer.content_writer import DEFAULT_READERS
     help="Packs read at once.",
 )
 @filter_options
+@config_file.config_option
 @command_options
 def drill_command(
     options: GlobalOptions, snapshot: str, pick_random: bool, seed: int | None,
     target_dir: Path | None, keep: bool, pg_url: str | None, read_concurrency: int,
     hosts: tuple[str, ...], tags: tuple[str, ...], paths: tuple[str, ...],
+    config_path: Path | None,
 ) -> None:  # fmt: skip
-    """Restore SNAPSHOT (default: latest) into a scratch folder, verify it, check its
-    databases, time it, report, clean up; exit 1 on any failure."""
+    """Restore SNAPSHOT (an id, a unique prefix, default: latest), or the latest snapshot of
+    PROFILE (from the configuration file, in its repository), into a scratch folder, verify
+    it, check its databases, time it, report, clean up; exit 1 on any failure."""
     where = SnapshotFilter(hosts, tags, paths)
     drill = DrillOptions(target_dir, keep, pg_url, read_concurrency)
-    repo = open_repository(options)
-    try:
-        snapshot_id, chosen = _choose(repo.list_snapshots(), snapshot, where, pick_random, seed)
-        report = run_drill(repo, snapshot_id, chosen, drill)
-    finally:
-        repo.close()
+    with ExitStack() as stack:
+        profile = _profile_named(snapshot, config_path)
+        if profile is not None:
+            options, where = _profile_scope(profile, options, where, stack)
+            snapshot = "latest"
+        repo = open_repository(options)
+        try:
+            snapshot_id, chosen = _choose(repo.list_snapshots(), snapshot, where, pick_random, seed)
+            report = run_drill(repo, snapshot_id, chosen, drill)
+        finally:
+            repo.close()
     for message in report.warnings:
         warn(message)
     if options.as_json:
@@ -74,6 +89,33 @@ def drill_command(
             f"drill of snapshot {snapshot_id[:8]} failed: {count} problem{'s' if count != 1 else ''}"
             f" (first: {report.problems[0] if report.problems else 'a phase failed'})"
         )
+
+
+def _profile_named(name: str, given: Path | None) -> Profile | None:
+    """The profile NAME of the configuration file, if there is a file and it has one."""
+    if name == "latest":
+        return None
+    path = config_file.config_path(given)
+    if given is None and not path.exists():
+        return None
+    return load_config(path).profiles.get(name)
+
+
+def _profile_scope(
+    profile: Profile, options: GlobalOptions, where: SnapshotFilter, stack: ExitStack
+) -> tuple[GlobalOptions, SnapshotFilter]:
+    """The profile's repository, password and environment; its snapshots as `snap run`'s
+    forget sees them (its host and its tags), unless filters were given."""
+    stack.enter_context(environment(dict(profile.environment)))
+    source = profile.password
+    password = read_password_from(source.file, source.command, source.env)
+    if password is not None:
+        stack.enter_context(password_given(password))
+    options = replace(options, repo=profile.repository,
+                      cache_dir=profile.cache_dir or options.cache_dir)  # fmt: skip
+    hosts = where.hosts or (profile.host or socket.gethostname(),)
+    tags = where.tags or ((",".join(profile.tags),) if profile.tags else ())
+    return options, SnapshotFilter(hosts, tags, where.paths)
 
 
 def _choose(

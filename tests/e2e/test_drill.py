@@ -171,3 +171,21 @@ def test_verify_names_what_differs(snap: Snap, source: Path, tmp_path: Path) -> 
         "/sub/f2.bin: not restored (No such file or directory)",
         "/sub: modification time differs from the snapshot",  # f2.bin's removal changed it
     ])  # fmt: skip
+
+
+def test_profile_names_repository_and_snapshots(snap: Snap, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "f").write_text("profile data")
+    config = tmp_path / "snap.toml"
+    config.write_text(
+        f'[profiles.files]\nrepository = "{snap.repo}"\npassword-file = "{snap.password_file}"\n'
+        f'cache-dir = "{snap.cache}"\nhost = "web1"\npaths = ["{src}"]\n'
+    )
+    mine = snap.backup(src, "--host", "web1", "--tag", "files")["snapshot_id"]
+    snap.backup(src, "--host", "other", "--tag", "files")  # newer, another host's
+    env = {"SNAP_REPOSITORY": str(tmp_path / "elsewhere"), "SNAP_PASSWORD_FILE": "/nonexistent"}
+    done = snap.run("drill", "files", "--config", config, "--json", env=env)
+    assert done.returncode == 0, done.err
+    assert json.loads(done.stdout)["snapshot_id"] == mine
+    snap.fails("drill", "nosuchprofile", "--config", config, code=1)
