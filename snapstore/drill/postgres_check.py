@@ -101,6 +101,12 @@ def _run(argv: Sequence[str], env: dict[str, str], step: str) -> str:
     except OSError as error:
         raise PostgresCheckError(f"{step}: {error.strerror or error}") from None
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        raise PostgresCheckError(f"{step} failed: {last}")
+        raise PostgresCheckError(f"{step} failed: {_reason(done.stderr, done.returncode)}")
     return done.stdout
+
+
+def _reason(stderr: str, code: int) -> str:
+    """The tool's first ERROR line (psql follows it with context lines and a caret)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "ERROR" in line or "error:" in line]
+    return (errors or lines or [f"exit status {code}"])[0]
