@@ -6,13 +6,18 @@ from pathlib import Path
 
 import click
 
+from snapstore.backend.location import open_backend
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of
 from snapstore.cli.password import read_password
 from snapstore.cli.repository_access import cache_dir
 from snapstore.cli.snapshots import filter_options
-from snapstore.cli.source_access import open_source, open_source_backend, same_location, source_options
-from snapstore.backend.location import open_backend
+from snapstore.cli.source_access import (
+    open_source,
+    open_source_backend,
+    same_location,
+    source_options,
+)
 from snapstore.copier import Copier, CopyOptions, CopyResult
 from snapstore.copier.options import BY_ID
 from snapstore.copier.selection import Pair

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from typing import Protocol
 
 from snapstore.copier.content_copier import DEFAULT_WORKERS, ContentCopier
-from snapstore.copier.options import BY_ID, RECHUNK, CopiedSnapshot, CopyCounters, CopyOptions, CopyResult
+from snapstore.copier.options import (
+    BY_ID,
+    RECHUNK,
+    CopiedSnapshot,
+    CopyCounters,
+    CopyOptions,
+    CopyResult,
+)
 from snapstore.copier.selection import Catalog, Pair, choose, original_id, reference
 from snapstore.copier.tree_copier import Progress, Reference, TreeCopier
 from snapstore.repository.locks import BACKUP
@@ -82,7 +89,7 @@ class Copier:
     def _copy(self, pair: Pair, source_index: dict[str, Pair], catalog: Catalog) -> str:
         if self.on_snapshot:
             self.on_snapshot(pair)
-        source_id, snapshot = pair
+        snapshot = pair[1]
         ref = reference(pair, source_index, catalog) if self.mode == RECHUNK else None
 
         def root_reference() -> Reference | None:

@@ -39,11 +39,12 @@ def make_repo(tmp_path: Path) -> Iterator[Callable[..., Repository]]:
 
 
 def _node(name: bytes, kind: str, **fields: object) -> Node:
-    defaults: dict[str, object] = dict(
-        mode=0o755 if kind == "dir" else 0o640, uid=1000, gid=1000, user="u", group="g",
-        mtime_ns=1_700_000_000_000_000_000, ctime_ns=1_700_000_000_000_000_000, size=0,
-        device=1, inode=len(name), nlink=1,
-    )  # fmt: skip
+    defaults: dict[str, object] = {
+        "mode": 0o755 if kind == "dir" else 0o640, "uid": 1000, "gid": 1000, "user": "u",
+        "group": "g", "mtime_ns": 1_700_000_000_000_000_000,
+        "ctime_ns": 1_700_000_000_000_000_000, "size": 0, "device": 1, "inode": len(name),
+        "nlink": 1,
+    }  # fmt: skip
     defaults.update(fields)
     return Node(name=name, kind=kind, **defaults)  # type: ignore[arg-type]
 

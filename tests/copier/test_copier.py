@@ -15,7 +15,7 @@ from snapstore.errors import BackendError, IntegrityError
 from snapstore.index import BlobType
 from snapstore.repository import ChunkerParams, Repository, RepositoryConfig
 from snapstore.repository.snapshot_filter import SnapshotFilter
-from tests.copier.conftest import SMALL, Folder, backup, read_folder, sample_folder
+from tests.copier.conftest import Folder, backup, read_folder, sample_folder
 
 MakeRepo = Callable[..., Repository]
 

@@ -18,7 +18,7 @@ import pytest
 
 from snapstore.backend import LocalBackend
 from snapstore.repository import Repository, RepositoryConfig
-from tests.e2e.conftest import CHEAP_KDF, Snap, init_local_repository
+from tests.e2e.conftest import CHEAP_KDF, Snap
 from tests.e2e.sample_tree import build_sample_tree
 from tests.e2e.tree_compare import assert_same_tree
 
@@ -193,3 +193,12 @@ def test_bad_input_is_one_line_error(snap: Snap, tmp_path: Path) -> None:
     env = {"SNAP_FROM_REPOSITORY": str(snap.repo), "SNAP_FROM_PASSWORD_FILE": str(snap.password_file)}
     assert json.loads(dst.ok("copy", "--json", env=env).stdout)["snapshots_copied"] == 0
     assert "no snapshot" in dst.fails("copy", "deadbeef", env=env, code=1)
+
+
+def test_init_from_repo_with_a_wrong_source_password_creates_nothing(snap: Snap, tmp_path: Path) -> None:
+    dst = Snap(tmp_path / "dst")
+    wrong = tmp_path / "wrong"
+    wrong.write_text("nope\n")
+    dst.fails("init", "--from-repo", snap.repo, "--from-password-file", wrong, code=12)
+    assert not dst.repo.exists() or not any(dst.repo.iterdir())
+    dst.fails("init", "--from-repo", tmp_path / "nothing", "--from-password-file", wrong, code=10)
