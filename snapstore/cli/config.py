@@ -10,7 +10,7 @@ import click
 from snapstore.cli.config_file import config_option, config_path
 from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import emit_json
-from snapstore.profiles import ConfigError, LocatedProblem, Profile, load_config
+from snapstore.profiles import ConfigError, Profile, load_config
 from snapstore.profiles.intervals import format_interval
 from snapstore.profiles.masking import mask_url
 
@@ -29,15 +29,17 @@ def validate_command(options: GlobalOptions, config_path: Any) -> None:
     try:
         config = load_config(path)
     except ConfigError as error:
-        problems = error.problems or (LocatedProblem(path, None, "", str(error)),)
+        problems = error.problems
+        if not problems and not options.as_json:
+            raise  # the file itself is missing or unreadable: one line says it
         if options.as_json:
             emit_json({"file": str(path), "ok": False, "profiles": [],
                        "problems": [{"line": p.line, "key": p.key, "message": p.message}
-                                    for p in problems]})  # fmt: skip
+                                    for p in problems] or [{"line": None, "key": "", "message": str(error)}]})  # fmt: skip
         else:
             for problem in problems:
                 click.echo(str(problem))
-        count = len(problems)
+        count = len(problems) or 1
         raise ConfigError(f"{path}: {count} problem{'s' if count > 1 else ''}") from None
     names = sorted(config.profiles)
     if options.as_json:

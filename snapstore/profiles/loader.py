@@ -179,7 +179,9 @@ def _profile(name: str, s: dict[str, Any], folder: Path) -> Profile:
         exclude_files=tuple(os.path.expanduser(p) for p in s.get("exclude-files", [])),
         exclude_caches=s.get("exclude-caches", False),
         one_file_system=s.get("one-file-system", False),
-        tags=tuple(s.get("tags", [])),
+        # Forget looks only at snapshots with the profile's tags: by default its name, so
+        # that one profile's policy never thins out another's snapshots of the same host.
+        tags=tuple(s.get("tags", [name])),
         host=s.get("host"),
         environment=environment,
         retention=_retention(s["retention"]) if "retention" in s else None,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from snapstore.errors import InputError
-from snapstore.profiles import load_state
+from snapstore.profiles import default_config_path, default_state_dir, load_state
 from snapstore.profiles.intervals import format_interval, parse_interval
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
@@ -52,3 +52,18 @@ def test_a_damaged_state_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "web.json").write_text("{not json")
     with pytest.raises(InputError, match="run state .*web.json is unreadable"):
         load_state(tmp_path, "web")
+
+
+def test_default_places_follow_xdg_and_root() -> None:
+    home = {"HOME": "/home/u"}
+    assert default_config_path(home, is_root=False) == Path("/home/u/.config/snapstore/snap.toml")
+    xdg = {**home, "XDG_CONFIG_HOME": "/x", "XDG_STATE_HOME": "/s"}
+    assert default_config_path(xdg, is_root=False) == Path("/x/snapstore/snap.toml")
+    assert default_config_path({**home, "XDG_CONFIG_HOME": "relative"}, is_root=False) == Path(
+        "/home/u/.config/snapstore/snap.toml"
+    )
+    assert default_config_path(xdg, is_root=True) == Path("/etc/snapstore/snap.toml")
+    assert default_config_path({**xdg, "SNAP_CONFIG": "/c.toml"}, is_root=True) == Path("/c.toml")
+    assert default_state_dir(xdg, is_root=False) == Path("/s/snapstore")
+    assert default_state_dir(home, is_root=False) == Path("/home/u/.local/state/snapstore")
+    assert default_state_dir(xdg, is_root=True) == Path("/var/lib/snapstore")
