@@ -1,8 +1,15 @@
 """Which packs hold what: one streaming pass over the live index files (the truth), counting for
-each pack the bytes of blobs the kept snapshots use and of those they do not. A blob stored twice
-(two hosts uploaded it at the same moment) counts as used only in the copy the index cache
-resolves it to, so the other copy is garbage like any unused blob. Memory holds one index file
-and a few numbers per pack, never the whole index."""
+each pack the bytes of blobs the kept snapshots use and of those they do not. Memory holds one
+index file and a few numbers per pack, never the whole index.
+
+A blob stored twice (two hosts uploaded it at the same moment) has one *kept* copy, used, and
+*extra* copies, garbage like any unused blob. The kept copy is the one the index cache resolves
+the blob to, unless that copy is in a pack marked for deletion and an unmarked pack holds the
+blob too: then the first such copy is kept. Caches resolve a blob to the first copy they merged,
+which differs between hosts and between rebuilds; without this rule a rebuild could move the kept
+copy into a marked pack, and the next prune would rescue that pack (and its extra copies)
+instead of deleting it, so duplicates would never go away.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ class PackUsage:
     unused_bytes: int = 0
     used_blobs: int = 0
     blobs: int = 0
+    extra_copies: int = 0  # used blobs whose kept copy is in another pack
 
     @property
     def total_bytes(self) -> int:
@@ -28,31 +36,68 @@ class PackUsage:
 
 
 @dataclass
+class KeptCopies:
+    """Which copy of each blob is kept: the cache's, or `moved` for blobs whose cached copy is
+    in a marked pack while an unmarked pack holds them too."""
+
+    cache: IndexCache
+    moved: dict[bytes, bytes] = field(default_factory=dict)  # blob id -> pack id
+
+    def pack_of(self, blob_id: bytes) -> bytes | None:
+        moved = self.moved.get(blob_id)
+        if moved is not None:
+            return moved
+        entry = self.cache.lookup(blob_id)
+        return None if entry is None else entry.pack_id
+
+    def is_used_copy(self, entry: IndexEntry, used: DiskBlobSet) -> bool:
+        return entry.blob_id in used and self.pack_of(entry.blob_id) == entry.pack_id
+
+    def is_extra_copy(self, entry: IndexEntry) -> bool:
+        kept = self.pack_of(entry.blob_id)
+        return kept is not None and kept != entry.pack_id
+
+
+@dataclass
 class IndexScan:
+    kept: KeptCopies
     packs: dict[bytes, PackUsage] = field(default_factory=dict)
     files: dict[str, set[bytes]] = field(default_factory=dict)  # live index file -> its packs
 
 
-def is_used_copy(entry: IndexEntry, used: DiskBlobSet, cache: IndexCache) -> bool:
-    if entry.blob_id not in used:
-        return False
-    canonical = cache.lookup(entry.blob_id)
-    return canonical is not None and canonical.pack_id == entry.pack_id
-
-
-def scan_packs(backend: Backend, sealer: Sealing, cache: IndexCache, used: DiskBlobSet) -> IndexScan:
-    """`cache` must be freshly synced: its merged files are the live (not superseded) ones."""
+def scan_packs(
+    backend: Backend, sealer: Sealing, cache: IndexCache, used: DiskBlobSet, marked: set[bytes]
+) -> IndexScan:
+    """`cache` must be freshly synced: its merged files are the live (not superseded) ones.
+    `marked`: the packs in the trash."""
     live = cache.known_files() & {info.name for info in backend.list(layout.INDEX)}
-    scan = IndexScan()
+    scan = IndexScan(KeptCopies(cache))
+    # Entries of used blobs whose cached copy is in a marked pack are counted after the pass,
+    # once every copy has been seen (a handful: marked packs hold garbage, or blobs a backup
+    # reused while they were being marked).
+    contested: list[IndexEntry] = []
     for name in sorted(live):
         entries = decode_index(backend.load(name), sealer, name).entries
         scan.files[name] = {e.pack_id for e in entries}
         for entry in entries:
-            usage = scan.packs.setdefault(entry.pack_id, PackUsage(entry.pack_id, entry.blob_type))
-            usage.blobs += 1
-            if is_used_copy(entry, used, cache):
-                usage.used_bytes += entry.length
-                usage.used_blobs += 1
+            cached = cache.lookup(entry.blob_id) if entry.blob_id in used else None
+            if cached is not None and cached.pack_id in marked:
+                if entry.pack_id not in marked:
+                    scan.kept.moved.setdefault(entry.blob_id, entry.pack_id)
+                contested.append(entry)
             else:
-                usage.unused_bytes += entry.length
+                _count(scan, entry, used)
+    for entry in contested:
+        _count(scan, entry, used)
     return scan
+
+
+def _count(scan: IndexScan, entry: IndexEntry, used: DiskBlobSet) -> None:
+    usage = scan.packs.setdefault(entry.pack_id, PackUsage(entry.pack_id, entry.blob_type))
+    usage.blobs += 1
+    if scan.kept.is_used_copy(entry, used):
+        usage.used_bytes += entry.length
+        usage.used_blobs += 1
+    else:
+        usage.unused_bytes += entry.length
+        usage.extra_copies += entry.blob_id in used and scan.kept.is_extra_copy(entry)

@@ -4,9 +4,11 @@
 A. Finish earlier marks: a marked pack that a snapshot now uses, or that is back in the index
    (a backup re-indexed it), leaves the trash; one that is still unneeded is deleted once the
    safety margins of `safety.py` allow, else it waits for a later run.
-B. Mark new garbage: packs with no used blob, packs in no index (left by crashed backups), and,
-   while more than `max_unused` of the repository is garbage, the packs with the most garbage,
-   after copying their used blobs into new packs. Marked packs leave the index.
+B. Mark new garbage: packs with no used blob, packs in no index (left by crashed backups), packs
+   holding an extra copy of a used blob (two hosts uploaded it at once), and, while more than
+   `max_unused` of the repository is garbage, the packs with the most garbage, after copying
+   their used blobs into new packs. Copied blobs and extra copies leave the index; the rest of
+   a marked pack stays indexed until its deletion.
 """
 
 from __future__ import annotations
@@ -98,10 +100,11 @@ class Pruner:
         snapshots = [snap for _, snap in self.repo.list_snapshots()]
         self.report.snapshots = len(snapshots)
         self.report.trees_read = mark_used(_RescuingLoader(self), snapshots, used)
-        scan = scan_packs(self.backend, self.repo.sealer, self.repo.cache, used)
+        scan = scan_packs(self.backend, self.repo.sealer, self.repo.cache, used, set(marks))
         if self._finish_marks(marks, sizes, used, locks_at_start + self._live_locks(lock), scan):
             # Deleting replaced index files: look again, so repacking rewrites the current ones.
-            scan = scan_packs(self.backend, self.repo.sealer, self.repo.cache, used)
+            still_marked = set(trash.list_marks(self.backend, self.clock()))
+            scan = scan_packs(self.backend, self.repo.sealer, self.repo.cache, used, still_marked)
             sizes = {pack_id_from_name(i.name): i.size for i in self.backend.list(layout.DATA)}
         self._mark_new(scan, sizes, set(marks), used)
 
@@ -213,7 +216,11 @@ class Pruner:
         self.report.pack_bytes = sum(sizes.values())
         unused = [u.pack_id for u in packs if u.used_blobs == 0]
         orphans = [p for p in sizes if p not in scan.packs and p not in marked]
-        repack = self._choose_repack([u for u in packs if 0 < u.used_blobs])
+        partly = [u for u in packs if 0 < u.used_blobs]
+        repack = self._choose_repack(partly)
+        # Extra copies of used blobs (uploaded by two hosts at once) go at the first prune that
+        # sees them, whatever --max-unused says: they are rare, and otherwise they could stay.
+        repack += [u.pack_id for u in partly if u.extra_copies and u.pack_id not in set(repack)]
         self.report.repacked_packs = len(repack)
         drop = set(unused) | set(repack) | set(orphans)
         self.report.marked_packs = len(drop)
@@ -224,18 +231,23 @@ class Pruner:
         now = self.clock()
         for pack_id in sorted(drop):
             trash.mark(self.backend, pack_id, now)
-        if repack:
-            result = Repacker(self.repo, used, self.repo.cache).repack(repack)
-            self.report.copied_blobs, self.report.copied_bytes = result.blobs_copied, result.bytes_copied
-            # The copies are indexed: the originals of copied blobs leave the index now, so
-            # lookups find the copies; the rest of a repacked pack stays until its deletion.
-            copied = result.copied
-            self.report.index_files_rewritten += rewrite_without(
-                self.backend, self.repo.sealer, scan.files, set(repack),
-                drop=lambda e: (e.pack_id, e.blob_id) in copied,
-            )  # fmt: skip
-            self.repo.cache.clear()
-            sync_cache(self.repo.cache, self.backend, self.repo.sealer)
+        with_extra = {u.pack_id for u in packs if u.extra_copies and u.pack_id in drop}
+        if not repack and not with_extra:
+            return
+        result = Repacker(self.repo, used, scan.kept).repack(repack)
+        self.report.copied_blobs, self.report.copied_bytes = result.blobs_copied, result.bytes_copied
+        # The copies are indexed: the originals of copied blobs leave the index now, so lookups
+        # find the copies, and so do the extra copies in marked packs (the kept copy stays
+        # indexed, or its copy), so no cache can resolve a blob to a pack that is going away.
+        # The rest of a marked pack stays indexed until its deletion.
+        copied = result.copied
+        self.report.index_files_rewritten += rewrite_without(
+            self.backend, self.repo.sealer, scan.files, set(repack) | with_extra,
+            drop=lambda e: (e.pack_id, e.blob_id) in copied or (
+                e.pack_id in drop and e.blob_id in used and scan.kept.is_extra_copy(e)),
+        )  # fmt: skip
+        self.repo.cache.clear()
+        sync_cache(self.repo.cache, self.backend, self.repo.sealer)
 
     def _choose_repack(self, partly: list[PackUsage]) -> list[bytes]:
         """Most-garbage packs first, until the garbage left is within max_unused."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from snapstore.index import DiskBlobSet, IndexCache, encode_index
+from snapstore.gc.pack_usage import KeptCopies
+from snapstore.index import DiskBlobSet, encode_index
 from snapstore.pack import PackWriter, load_pack_header, pack_object_name
 from snapstore.repository import Repository
-from snapstore.gc.pack_usage import is_used_copy
 
 
 @dataclass
@@ -22,10 +22,10 @@ class RepackResult:
 
 
 class Repacker:
-    def __init__(self, repo: Repository, used: DiskBlobSet, cache: IndexCache) -> None:
+    def __init__(self, repo: Repository, used: DiskBlobSet, kept: KeptCopies) -> None:
         self.repo = repo
         self.used = used
-        self.cache = cache
+        self.kept = kept
         self.result = RepackResult()
         self._writers: dict[int, PackWriter] = {}
         self._copied: set[bytes] = set()
@@ -41,7 +41,7 @@ class Repacker:
         name = pack_object_name(pack_id)
         wanted = [
             e for e in load_pack_header(self.repo.backend, name, self.repo.sealer)
-            if is_used_copy(e, self.used, self.cache) and e.blob_id not in self._copied
+            if self.kept.is_used_copy(e, self.used) and e.blob_id not in self._copied
         ]  # fmt: skip
         if not wanted:
             return
