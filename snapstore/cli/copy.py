@@ -19,6 +19,7 @@ from snapstore.cli.source_access import (
     source_options,
 )
 from snapstore.copier import Copier, CopyOptions, CopyResult
+from snapstore.copier.content_copier import DEFAULT_WORKERS
 from snapstore.copier.options import BY_ID
 from snapstore.copier.selection import Pair
 from snapstore.errors import InputError
@@ -33,11 +34,12 @@ SAME_REPOSITORY = "the source and the destination are the same repository"
 @source_options
 @filter_options
 @click.option("-n", "--dry-run", is_flag=True, help="Only list what would be copied.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Threads that compress and encrypt (default: one per core).")
 @command_options
 def copy_command(
     options: GlobalOptions, snapshots: tuple[str, ...], from_repo: str | None,
     from_password_file: str | None, from_cache_dir: str | None, hosts: tuple[str, ...],
-    tags: tuple[str, ...], paths: tuple[str, ...], dry_run: bool,
+    tags: tuple[str, ...], paths: tuple[str, ...], dry_run: bool, workers: int | None,
 ) -> None:  # fmt: skip
     """Copy SNAPSHOTS (default: all, or those the filters keep) from --from-repo into the
     repository, storing only the data it lacks. Snapshots copied before are skipped."""
@@ -56,7 +58,7 @@ def copy_command(
         if source.config.id == target.config.id:
             raise InputError(SAME_REPOSITORY)
         copy_options = CopyOptions(snapshots, SnapshotFilter(hosts, tags, paths), dry_run)
-        result = _run(source, target, copy_options, options)
+        result = _run(source, target, copy_options, options, workers or DEFAULT_WORKERS)
     finally:
         target.close()
         source.close()
@@ -64,7 +66,7 @@ def copy_command(
 
 
 def _run(source: Repository, target: Repository, copy_options: CopyOptions,
-         options: GlobalOptions) -> CopyResult:  # fmt: skip
+         options: GlobalOptions, workers: int) -> CopyResult:  # fmt: skip
     bar = progress_bar(not options.quiet and not options.as_json, None, "B")
     progress = bar_updater(bar, lambda c: c.bytes_processed)
 
@@ -73,7 +75,9 @@ def _run(source: Repository, target: Repository, copy_options: CopyOptions,
             click.echo(f"copying snapshot {pair[0][:8]} of {pair[1].hostname}", err=True)
 
     try:
-        return Copier(source, target, copy_options, on_progress=progress, on_snapshot=announce).run()
+        copier = Copier(source, target, copy_options, on_progress=progress, on_snapshot=announce,
+                        workers=workers)  # fmt: skip
+        return copier.run()
     finally:
         if bar is not None:
             bar.close()
