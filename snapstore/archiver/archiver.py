@@ -14,7 +14,7 @@ from typing import Protocol
 from snapstore import __version__
 from snapstore.archiver.excludes import ExcludeRules
 from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS, ChunkPipeline, FileContent
-from snapstore.archiver.node_reader import node_from_stat
+from snapstore.archiver.node_reader import group_name, node_from_stat, user_name
 from snapstore.archiver.options import BackupOptions, BackupResult, Counters
 from snapstore.archiver.streams import StreamStorer, check_layout
 from snapstore.errors import InputError, StreamError
@@ -73,6 +73,20 @@ def _unchanged(old: Node | None, st: os.stat_result) -> bool:
     )
 
 
+def _same_metadata(old: Node, st: os.stat_result) -> bool:
+    """Would `node_from_stat` give `old` again? Extended attributes are not read to know:
+    changing one changes ctime, which `_unchanged` already compared."""
+    return (
+        old.mode == stat.S_IMODE(st.st_mode)
+        and old.uid == st.st_uid
+        and old.gid == st.st_gid
+        and old.device == st.st_dev
+        and old.nlink == st.st_nlink
+        and old.user == user_name(st.st_uid)
+        and old.group == group_name(st.st_gid)
+    )
+
+
 @dataclass
 class _PendingFile:
     """A file whose chunks are still being stored by the pipeline."""
@@ -92,6 +106,7 @@ class _PendingDir:
     path: bytes
     st: os.stat_result
     old: Node | None
+    old_tree: Tree | None
     entries: list[Entry]
     node: Node | None = None
 
@@ -280,12 +295,24 @@ class Archiver:
             nodes.append(entry)
         return nodes
 
+    def _same_tree(self, folder: _PendingDir, nodes: list[Node]) -> bytes | None:
+        """The parent's tree id when this folder's listing is the same (the common case of an
+        unchanged folder: no encoding, hashing or lookup of a new tree). `has_tree` records the
+        parent's pack as reused, which keeps a concurrent prune from deleting it."""
+        old_tree, old = folder.old_tree, folder.old
+        if old_tree is None or old is None or old.subtree is None or len(old_tree) != len(nodes):
+            return None
+        if self.options.dry_run or not all(a is b or a == b for a, b in zip(old_tree, nodes)):
+            return None
+        return old.subtree if self.repo.has_tree(old.subtree) else None
+
     def _drain(self, keep: int) -> None:
         while len(self._pending_dirs) > keep:
             self._resolve_dir(self._pending_dirs.popleft())
 
     def _resolve_dir(self, folder: _PendingDir) -> None:
-        tree_id = self._store_tree(Tree(self._resolve(folder.entries)))
+        nodes = self._resolve(folder.entries)
+        tree_id = self._same_tree(folder, nodes) or self._store_tree(Tree(nodes))
         c, old = self.counters, folder.old
         if old is None:
             c.dirs_new += 1
@@ -311,7 +338,7 @@ class Archiver:
         if not self.options.force and old is not None and _unchanged(old, st) and all(
             map(self.repo.has_data, old.content)
         ):
-            entry = node_from_stat(name, path, st, content=old.content)
+            entry = old if _same_metadata(old, st) else node_from_stat(name, path, st, content=old.content)
             c.files_unmodified += 1
         else:
             assert self._pipeline is not None
@@ -334,7 +361,7 @@ class Archiver:
         self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
     ) -> _PendingDir:
         old_tree = self.repo.load_tree(old.subtree) if old and old.kind == DIR and old.subtree else None
-        folder = _PendingDir(name, path, st, old, self._dir_tree(path, st, old_tree, device))
+        folder = _PendingDir(name, path, st, old, old_tree, self._dir_tree(path, st, old_tree, device))
         self._pending_dirs.append(folder)
         self._drain(PENDING_FOLDERS)
         return folder

@@ -110,6 +110,9 @@ class Repository:
     def save_data(self, data: bytes, blob_id: bytes | None = None) -> int:
         return self.blobs.save(BlobType.DATA, data, blob_id or self.blob_id(data))
 
+    def has_tree(self, tree_id: bytes) -> bool:
+        return self.blobs.has(tree_id)
+
     def save_tree(self, tree: Tree) -> tuple[bytes, int]:
         encoded = tree.encode()
         tree_id = self.blob_id(encoded)

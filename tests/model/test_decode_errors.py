@@ -248,7 +248,7 @@ def test_the_undamaged_records_decode() -> None:
     assert Snapshot.decode(SNAPSHOT.encode()) == SNAPSHOT
 
 
-def test_authenticated_decode_skips_only_the_canonical_form_check() -> None:
+def test_authenticated_decode_checks_only_the_version() -> None:
     from snapstore.model import Tree
 
     spaced = b'{"nodes": [], "version": 1}'

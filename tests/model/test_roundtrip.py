@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -117,6 +119,22 @@ def test_tree_round_trip(tree: Tree) -> None:
     assert decoded == tree
     assert list(decoded) == list(tree)
     assert decoded.encode() == data
+
+
+@given(TREES)
+def test_trusted_decode_gives_what_validated_decode_gives(tree: Tree) -> None:
+    """The unchecked path for authenticated trees must build exactly the nodes the checked
+    path builds: same values and same types (bytes, not str or bytearray; tuples)."""
+    data = tree.encode()
+    trusted, checked = Tree.decode(data, authenticated=True), Tree.decode(data)
+    assert trusted == checked == tree
+    assert trusted.get(tree[0].name) == tree[0] if len(tree) else True
+    for mine, theirs in zip(trusted, checked):
+        for field in dataclasses.fields(Node):
+            value, expected = getattr(mine, field.name), getattr(theirs, field.name)
+            assert type(value) is type(expected), field.name
+            assert value == expected, field.name
+    assert trusted.encode() == data
 
 
 @given(st.lists(nodes(), max_size=6, unique_by=lambda node: node.name), st.randoms())
