@@ -21,7 +21,7 @@ from snapstore.cli.output import emit_json, human_bytes, vars_of, warn
 from snapstore.cli.password import password_given, read_password_from
 from snapstore.cli.repository_access import open_repository
 from snapstore.cli.snapshots import filter_options
-from snapstore.drill import DrillOptions, DrillReport, run_drill
+from snapstore.drill import DatabaseCheck, DrillOptions, DrillReport, run_drill
 from snapstore.errors import InputError, IntegrityError
 from snapstore.model import Snapshot
 from snapstore.profiles import Profile, load_config
@@ -118,6 +118,11 @@ def _profile_scope(
     return options, SnapshotFilter(hosts, tags, where.paths)
 
 
+def _database_line(check: DatabaseCheck) -> str:
+    mark = "skipped" if check.skipped else ("ok" if check.ok else "FAILED")
+    return f"    {check.kind} {check.path}: {mark}: {check.detail}"
+
+
 def _choose(
     snapshots: list[tuple[str, Snapshot]], ref: str, where: SnapshotFilter, pick_random: bool,
     seed: int | None,
@@ -169,9 +174,8 @@ def _text(report: DrillReport, snapshot: Snapshot) -> str:
         lines.append(
             f"  {phase.name:<10} {phase.seconds:8.2f} s  {mark:<6} {phase.detail}".rstrip()
         )
-    for check in report.databases:
-        mark = "skipped" if check.skipped else ("ok" if check.ok else "FAILED")
-        lines.append(f"    {check.kind} {check.path}: {mark}: {check.detail}")
+        if phase.name == "databases":
+            lines += [_database_line(check) for check in report.databases]
     for problem in report.problems:
         lines.append(f"  problem: {problem}")
     if report.problems_total > len(report.problems):
