@@ -37,20 +37,25 @@ SYSTEM_CRON = Path("/etc/cron.d/snapstore")
 ANALYZE_TIMEOUT = 30  # seconds for `systemd-analyze calendar`
 
 
-def _unit_folder(given: Path | None) -> UnitFolder:
+def _system(user: bool) -> bool:
+    """System-wide units and crontab: for root, unless --user asks for root's own."""
+    return is_root() and not user
+
+
+def _unit_folder(given: Path | None, user: bool) -> UnitFolder:
     if given is not None:
         return UnitFolder(given.absolute())
-    if is_root():
+    if _system(user):
         return UnitFolder(SYSTEM_UNITS)
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
     return UnitFolder(Path(base) / "systemd" / "user")
 
 
-def _crontab(given: Path | None) -> tuple[Crontab, str | None]:
+def _crontab(given: Path | None, user: bool) -> tuple[Crontab, str | None]:
     """The crontab to edit, and the user field its lines need (system crontabs have one)."""
     if given is not None:
         return CronFile(given.absolute()), None
-    if is_root():
+    if _system(user):
         return CronFile(SYSTEM_CRON), "root"
     return UserCrontab(), None
 
@@ -119,11 +124,12 @@ def schedule_group() -> None:
               help="Folder for the units (default /etc/systemd/system for root, else ~/.config/systemd/user).")  # fmt: skip
 @click.option("--cron-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Crontab file to edit (default /etc/cron.d/snapstore for root, else your crontab).")  # fmt: skip
+@click.option("--user", "user", is_flag=True, help="Your own units and crontab, also as root.")
 @config_option
 @command_options
 def install_command(options: GlobalOptions, profile_name: str, daily_at: str | None, hourly_flag: bool,
                     weekly_at: str | None, calendar: str | None, randomized_delay: str | None,
-                    use_cron: bool, unit_dir: Path | None, cron_file: Path | None,
+                    use_cron: bool, unit_dir: Path | None, cron_file: Path | None, user: bool,
                     config_path: Any) -> None:  # fmt: skip
     """Schedule `snap run PROFILE` (the profile must exist in the configuration)."""
     timing = _timing(daily_at, hourly_flag, weekly_at, calendar)
@@ -139,9 +145,9 @@ def install_command(options: GlobalOptions, profile_name: str, daily_at: str | N
             )
         if randomized_delay:
             raise InputError("--randomized-delay is for systemd timers")
-        crontab, user = _crontab(cron_file)
+        crontab, user_field = _crontab(cron_file, user)
         # -q: cron mails what a job prints, so a run that went well prints nothing.
-        entry = CronEntry(profile_name, cron_line(timing.cron, [*command, "-q"], user))
+        entry = CronEntry(profile_name, cron_line(timing.cron, [*command, "-q"], user_field))
         install_cron(crontab, entry, timing.description)
         _report_install(options, profile_name, "cron", timing, [crontab.where], None)
         return
@@ -151,10 +157,9 @@ def install_command(options: GlobalOptions, profile_name: str, daily_at: str | N
         except ValueError as error:
             raise InputError(f"--randomized-delay {error}") from None
     units = render_units(profile_name, command, str(path), timing, _systemd_span(randomized_delay))
-    folder = _unit_folder(unit_dir)
-    written = folder.install(units)
-    user = "" if is_root() else " --user"
-    hint = f"systemctl{user} daemon-reload && systemctl{user} enable --now {unit_name(profile_name)}.timer"
+    written = _unit_folder(unit_dir, user).install(units)
+    scope = "" if _system(user) else " --user"
+    hint = f"systemctl{scope} daemon-reload && systemctl{scope} enable --now {unit_name(profile_name)}.timer"
     _report_install(options, profile_name, "systemd", timing, [str(p) for p in written], hint)
 
 
@@ -186,10 +191,13 @@ def _report_install(options: GlobalOptions, profile: str, kind: str, timing: Tim
     "--unit-dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of the units."
 )
 @click.option("--cron-file", type=click.Path(dir_okay=False, path_type=Path), help="Crontab file.")
+@click.option("--user", "user", is_flag=True, help="Your own units and crontab, also as root.")
 @command_options
-def list_command(options: GlobalOptions, unit_dir: Path | None, cron_file: Path | None) -> None:
+def list_command(
+    options: GlobalOptions, unit_dir: Path | None, cron_file: Path | None, user: bool
+) -> None:
     """List the installed schedules (systemd units and cron entries)."""
-    found = _unit_folder(unit_dir).schedules() + _cron_schedules(cron_file)
+    found = _unit_folder(unit_dir, user).schedules() + _cron_schedules(cron_file, user)
     if options.as_json:
         emit_json([vars(item) for item in found])
         return
@@ -201,8 +209,8 @@ def list_command(options: GlobalOptions, unit_dir: Path | None, cron_file: Path 
     click.echo(table(["Profile", "Kind", "When", "Where"], rows))
 
 
-def _cron_schedules(cron_file: Path | None) -> list[Installed]:
-    crontab, _ = _crontab(cron_file)
+def _cron_schedules(cron_file: Path | None, user: bool) -> list[Installed]:
+    crontab, _ = _crontab(cron_file, user)
     if isinstance(crontab, UserCrontab) and shutil.which("crontab") is None:
         return []  # no cron here: nothing can be scheduled with it
     return list_cron(crontab)
@@ -214,21 +222,22 @@ def _cron_schedules(cron_file: Path | None) -> list[Installed]:
     "--unit-dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of the units."
 )
 @click.option("--cron-file", type=click.Path(dir_okay=False, path_type=Path), help="Crontab file.")
+@click.option("--user", "user", is_flag=True, help="Your own units and crontab, also as root.")
 @command_options
 def remove_command(options: GlobalOptions, profile_name: str, unit_dir: Path | None,
-                   cron_file: Path | None) -> None:  # fmt: skip
+                   cron_file: Path | None, user: bool) -> None:  # fmt: skip
     """Remove PROFILE's schedule (its units and its cron entry)."""
-    folder = _unit_folder(unit_dir)
+    folder = _unit_folder(unit_dir, user)
     timer_there = (folder.path / f"{unit_name(profile_name)}.timer").exists()
     removed = [str(p) for p in folder.remove(profile_name)]
-    crontab, _ = _crontab(cron_file)
+    crontab, _ = _crontab(cron_file, user)
     cron_there = not (isinstance(crontab, UserCrontab) and shutil.which("crontab") is None)
     if cron_there and remove_cron(crontab, profile_name):
         removed.append(crontab.where)
     if not removed:
         raise InputError(f"no schedule of profile {profile_name} is installed")
-    user = "" if is_root() else " --user"
-    hint = f"systemctl{user} disable --now {unit_name(profile_name)}.timer; systemctl{user} daemon-reload"
+    scope = "" if _system(user) else " --user"
+    hint = f"systemctl{scope} disable --now {unit_name(profile_name)}.timer; systemctl{scope} daemon-reload"
     if options.as_json:
         emit_json({"profile": profile_name, "removed": removed})
     elif not options.quiet:
