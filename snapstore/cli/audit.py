@@ -56,7 +56,7 @@ def audited(entry: Callable[[], T], argv: Sequence[str] | None = None) -> Callab
     end whatever the outcome (exception or exit)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = command_of(arguments)
-    if command not in AUDITED:
+    if command not in AUDITED or "--help" in arguments or "-h" in arguments:
         return entry
     path = log_path(arguments)
     if path is None:

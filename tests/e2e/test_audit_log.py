@@ -19,7 +19,8 @@ def _records(path: Path) -> list[dict[str, Any]]:
 def test_backup_is_recorded(snap: Snap, tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     snap.backup(tmp_path / "src", "--tag", "daily")
-    snap.ok("snapshots")  # a listing is not audited
+    snap.ok("snapshots")  # a listing is not audited, nor is help
+    snap.ok("backup", "--help")
     [record] = _records(snap.audit_log)
     assert record["command"] == "backup"
     assert record["arguments"] == ["backup", str(tmp_path / "src"), "--tag", "daily", "--json"]
