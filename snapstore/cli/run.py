@@ -20,7 +20,7 @@ from snapstore.cli.password import read_password, read_password_from
 from snapstore.cli.run_routine import Routine, RunReport
 from snapstore.cli.run_steps import FAILED, StepResult
 from snapstore.errors import SnapError
-from snapstore.profiles import Profile, default_state_dir, load_state
+from snapstore.profiles import Profile, RunState, default_state_dir, load_state, run_lock
 
 MASK = "***"
 # Shorter strings are not masked in the output: "x" would mangle every word holding an x. The
@@ -43,7 +43,14 @@ def run_command(
     # The profile names the repository: -r and $SNAP_REPOSITORY do not apply to a run.
     config = open_config(config_path)
     profile = config.profile(profile_name)
-    state = load_state(config.state_dir or default_state_dir(os.environ, is_root()), profile.name)
+    state_dir = config.state_dir or default_state_dir(os.environ, is_root())
+    with run_lock(state_dir, profile.name):
+        _run_profile(options, profile, load_state(state_dir, profile.name), metrics_file)
+
+
+def _run_profile(
+    options: GlobalOptions, profile: Profile, state: RunState, metrics_file: Path | None
+) -> None:
     cache_dir = profile.cache_dir or options.cache_dir
     repository_args = [
         "--repo",
@@ -160,7 +167,9 @@ def _summary(step: StepResult) -> str:
         subset = f", read {document['subset']}" if document.get("subset") else ""
         return f"no errors{subset}" if document.get("ok") else f"{len(document['errors'])} errors"
     if step.name == "copy" and "copied" in document:
-        return f"{len(document['copied'])} snapshots copied, {len(document['skipped'])} already there"
+        return (
+            f"{len(document['copied'])} snapshots copied, {len(document['skipped'])} already there"
+        )
     return step.message or ""
 
 

@@ -13,7 +13,7 @@ from snapstore.profiles.loader import load_config
 from snapstore.profiles.locations import default_config_path, default_state_dir
 from snapstore.profiles.model import Config, Hook, PasswordSource, Profile
 from snapstore.profiles.problems import ConfigError, LocatedProblem
-from snapstore.profiles.run_state import RunState, load_state
+from snapstore.profiles.run_state import RunState, load_state, run_lock
 
 __all__ = [
     "Config",
@@ -27,4 +27,5 @@ __all__ = [
     "default_state_dir",
     "load_config",
     "load_state",
+    "run_lock",
 ]

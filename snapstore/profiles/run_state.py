@@ -3,15 +3,18 @@ and how its last attempt ended. One small JSON file per profile, replaced atomic
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from snapstore.errors import InputError
+from snapstore.errors import InputError, LockedError
 
 
 @dataclass
@@ -86,3 +89,18 @@ def load_state(folder: Path, profile: str) -> RunState:
         raise InputError(
             f"run state {path} is unreadable ({error}): delete it to start afresh"
         ) from None
+
+
+@contextmanager
+def run_lock(folder: Path, profile: str) -> Iterator[None]:
+    """One `snap run` of a profile at a time (a timer firing while a manual run goes on): the
+    second stops at once rather than race the first on the run state. The flock goes with
+    the process, so a killed run leaves no stale lock."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{profile}.lock"
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(f"profile {profile} is already running ({path} is locked)") from None
+        yield

@@ -4,6 +4,7 @@ of the output."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import textwrap
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import S3TestServer
 from tests.e2e.conftest import PASSWORD, Snap, init_local_repository
 
 SECRET_IN_URL = "topsecret-db-pass"
@@ -80,7 +82,12 @@ def test_the_routine_runs_and_prune_and_check_wait_until_due(snap: Snap) -> None
     assert backup["result"]["tags"] == ["p"], "the profile's name is the default tag"
 
     second = run_json(snap, config)
-    assert statuses(second) == {"backup": "ok", "forget": "ok", "prune": "not-due", "check": "not-due"}
+    assert statuses(second) == {
+        "backup": "ok",
+        "forget": "ok",
+        "prune": "not-due",
+        "check": "not-due",
+    }
     forget = next(s for s in second["steps"] if s["step"] == "forget")
     assert sum(len(g["remove"]) for g in forget["result"]["groups"]) == 1
     assert snapshot_count(snap) == 1
@@ -146,7 +153,9 @@ def test_the_exit_code_is_that_of_the_failed_step(snap: Snap) -> None:
     "policy,code,backup,hook",
     [("abort", 1, "skipped", "failed"), ("continue", 1, "ok", "failed"), ("ignore", 0, "ok", "ignored")],
 )  # fmt: skip
-def test_before_hook_failure_policies(snap: Snap, policy: str, code: int, backup: str, hook: str) -> None:
+def test_before_hook_failure_policies(
+    snap: Snap, policy: str, code: int, backup: str, hook: str
+) -> None:
     config = write_config(snap, f"""\
         [[profiles.p.before]]
         command = "echo cannot stop the app; exit 3"
@@ -216,7 +225,10 @@ def test_databases_and_the_off_site_copy(snap: Snap) -> None:
 def test_configuration_errors_are_one_line_with_file_and_line(snap: Snap) -> None:
     config = write_config(snap, "[profiles.p.retention]\nkeep-daly = 7\n")
     error = snap.fails("run", "p", "--config", config, code=1)
-    assert error == f"snap: error: {config}:9: profiles.p.retention.keep-daly: unknown key (did you mean keep-daily?)"
+    assert (
+        error
+        == f"snap: error: {config}:9: profiles.p.retention.keep-daly: unknown key (did you mean keep-daily?)"
+    )
     validate = snap.run("config", "validate", "--config", config)
     assert validate.returncode == 1 and validate.out.startswith(f"{config}:9: ")
     assert validate.err == f"snap: error: {config}: 1 problem\n"
@@ -227,7 +239,9 @@ def test_configuration_errors_are_one_line_with_file_and_line(snap: Snap) -> Non
 
 def test_the_configuration_is_found_through_snap_config(snap: Snap) -> None:
     config = write_config(snap, "")
-    assert snap.ok("config", "validate", env={"SNAP_CONFIG": str(config)}).out.startswith(str(config))
+    assert snap.ok("config", "validate", env={"SNAP_CONFIG": str(config)}).out.startswith(
+        str(config)
+    )
     missing = snap.root / "missing.toml"
     error = snap.fails("run", "p", env={"SNAP_CONFIG": str(missing)}, code=1)
     assert error == f"snap: error: {missing}: no such configuration file"
@@ -237,3 +251,55 @@ def test_the_documented_example_validates(snap_env: Snap) -> None:
     example = Path(__file__).resolve().parents[2] / "docs" / "snap.example.toml"
     done = snap_env.ok("config", "validate", "--config", example)
     assert done.out == f"{example}: ok, 2 profiles: homes, web\n"
+
+
+def test_an_s3_profile_takes_its_credentials_from_the_named_file(
+    snap: Snap, s3_server: S3TestServer, s3_bucket: str
+) -> None:
+    credentials = snap.root / "aws-credentials"
+    credentials.write_text(f"[backup]\naws_access_key_id = {s3_server.access_key_id}\n"
+                           f"aws_secret_access_key = {s3_server.secret_access_key}\n")  # fmt: skip
+    location = s3_server.location(s3_bucket)
+    snap.ok("init", "-r", location, env=s3_server.env)
+    # Only the profile's settings can give `snap run` the credentials.
+    environment = {**s3_server.env, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                   "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "nobody"}  # fmt: skip
+    config = write_config(snap, f"""\
+        s3-credentials-file = "{credentials}"
+        s3-profile = "backup"
+        s3-region = "{s3_server.region}"
+        """)  # fmt: skip
+    config.write_text(
+        config.read_text().replace(f'repository = "{snap.repo}"', f'repository = "{location}"')
+    )
+    done = snap.run("run", "p", "--config", config, "--json", env=environment)
+    assert done.returncode == 0, done.out + done.err
+    assert json.loads(done.stdout)["steps"][0]["status"] == "ok"
+    assert s3_server.secret_access_key not in done.out + done.err
+    config.write_text(config.read_text().replace('s3-profile = "backup"', 's3-profile = "other"'))
+    assert snap.run("run", "p", "--config", config, env=environment).returncode != 0
+
+
+def test_an_after_hook_that_aborts_stops_the_later_ones(snap: Snap) -> None:
+    marker = snap.root / "second-ran"
+    config = write_config(snap, f"""\
+        [[profiles.p.after]]
+        command = "exit 1"
+        [[profiles.p.after]]
+        command = "touch {marker}"
+        """)  # fmt: skip
+    document = run_json(snap, config, code=1)
+    assert statuses(document) == {"backup": "ok", "after[0]": "failed"}
+    assert not marker.exists()
+
+
+def test_a_profile_runs_once_at_a_time(snap: Snap) -> None:
+    config = write_config(snap, "")
+    lock = snap.root / "state" / "p.lock"
+    lock.parent.mkdir(parents=True)
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        error = snap.fails("run", "p", "--config", config, code=11)
+    assert error == f"snap: error: profile p is already running ({lock} is locked)"
+    assert snapshot_count(snap) == 0
+    snap.ok("run", "p", "--config", config)
