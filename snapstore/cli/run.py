@@ -60,6 +60,9 @@ def _run_profile(
     secrets = [
         p for url in profile.databases if (p := _url_password(url)) and len(p) >= MIN_REDACTED
     ]
+    # A password command may hold the password itself (`echo ...`): never shown either.
+    commands = [profile.password.command, profile.copy.password.command if profile.copy else None]
+    secrets += [c for c in commands if c and len(c) >= MIN_REDACTED]
     show = _Printer(options, secrets)
     routine = Routine(profile, state, repository_args, on_step=show.step)
     started = time.monotonic()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from snapstore.profiles.masking import mask_text
 from snapstore.profiles.problems import ConfigError
 
 ON_FAILURE = ("abort", "continue", "ignore")
@@ -43,7 +44,9 @@ class Hook:
     when: str = "always"
 
     def describe(self) -> str:
-        return self.command if isinstance(self.command, str) else " ".join(self.command)
+        """The command line as it may be shown (passwords and tokens in it masked)."""
+        text = self.command if isinstance(self.command, str) else " ".join(self.command)
+        return mask_text(text)
 
 
 @dataclass(frozen=True)

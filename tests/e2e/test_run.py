@@ -175,6 +175,8 @@ def test_secrets_stay_out_of_output_hooks_and_config_show(snap: Snap) -> None:
         db = ["postgresql://backup:{SECRET_IN_URL}@127.0.0.1:9/app"]
         [[profiles.p.after]]
         command = "env > {environment_dump}"
+        [[profiles.p.after]]
+        command = "true token=hook-token-123"
         """)  # fmt: skip
     config.write_text(config.read_text().replace(
         f'password-file = "{snap.password_file}"', f"password-command = \"echo '{password_text}'\""))  # fmt: skip
@@ -188,6 +190,7 @@ def test_secrets_stay_out_of_output_hooks_and_config_show(snap: Snap) -> None:
     assert "command (hidden)" in shown.out and "backup:***@127.0.0.1:9/app" in shown.out
     for text in outputs:
         assert password_text not in text and SECRET_IN_URL not in text, text
+        assert "hook-token-123" not in text, text
     hook_environment = environment_dump.read_text()
     assert password_text not in hook_environment and "SNAP_RESULT=failure" in hook_environment
     assert snapshot_count(snap) == 3, "each run backed up the files with the command's password"
