@@ -274,13 +274,18 @@ def _remove_quietly(backend: Backend, name: str) -> None:
 
 
 class _RescuingLoader:
-    """Loads trees for the mark; a tree missing from the index is looked for in the trash."""
+    """Loads trees for the mark. A tree the cache does not know may belong to a backup that
+    saved its index files and its snapshot after the cache was synced (the snapshots are listed
+    later): its index files exist by now, so the cache is synced again. A tree still missing is
+    looked for in the trash."""
 
     def __init__(self, pruner: Pruner) -> None:
         self.pruner = pruner
 
     def load_tree(self, tree_id: bytes) -> Tree:
         repo = self.pruner.repo
+        if not repo.cache.contains(tree_id):
+            sync_cache(repo.cache, repo.backend, repo.sealer)
         if not repo.cache.contains(tree_id) and not self.pruner.rescue_blob(tree_id):
             raise PruneError(f"tree {tree_id.hex()} of a snapshot is missing: run 'snap check'; "
                              "nothing was deleted")  # fmt: skip
