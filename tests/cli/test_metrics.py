@@ -32,3 +32,21 @@ def test_merge_skips_lines_it_does_not_know(tmp_path: Path) -> None:
     assert samples["snapstore_last_run_exit_status"] == {(("host", "h"), ("profile", "p")): 2.0}
     assert "snapstore_last_success_timestamp_seconds" not in samples
     list(text_string_to_metric_families(path.read_text()))  # still valid
+
+
+def test_concurrent_writers_keep_every_label_pair(tmp_path: Path) -> None:
+    """Profiles finishing at once take turns on the folder's lock: no sample set is lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "m.prom"
+
+    def write(index: int) -> None:
+        for _ in range(5):
+            write_run_metrics(path, RunMetrics(profile=f"p{index}", host="h", ended=1.0,
+                                               duration=1.0, exit_status=0, files=index))  # fmt: skip
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(8)))
+    files = read_samples(path)["snapstore_backup_files"]
+    assert files == {(("host", "h"), ("profile", f"p{i}")): float(i) for i in range(8)}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.prom"]
