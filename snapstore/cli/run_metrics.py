@@ -11,9 +11,9 @@ from typing import Any
 from snapstore.backend.location import open_backend
 from snapstore.cli.metrics import (
     RunMetrics,
-    write_or_warn,
     counter_figures,
     repository_figures,
+    write_or_warn,
 )
 from snapstore.cli.run_routine import RunReport
 from snapstore.errors import SnapError
