@@ -4,23 +4,28 @@ each state has its exit code and one line on standard output naming the late gro
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Snap
+from tests.e2e.conftest import Snap, init_local_repository
 
 
 def _ago(hours: float) -> str:
     return (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
 
 
-@pytest.fixture
-def hosts(snap: Snap, tmp_path: Path) -> Snap:
-    """web1 backed up 3 h ago (after an older one), db1 30 h ago, old1 60 h ago."""
-    src = tmp_path / "src"
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory: pytest.TempPathFactory) -> Snap:
+    """web1 backed up 3 h ago (after an older one), db1 30 h ago, old1 60 h ago. Shared by
+    the module's tests, which only read it."""
+    root = tmp_path_factory.mktemp("max-age")
+    snap = Snap(root / "snap")
+    init_local_repository(snap.repo, snap.cache)
+    src = root / "src"
     src.mkdir()
     (src / "f").write_text("x")
     snap.backup(src, "--host", "web1", "--time", _ago(40))
@@ -100,9 +105,11 @@ def test_json_lists_every_group(hosts: Snap) -> None:
     assert states == {"web1": "OK", "db1": "WARNING", "old1": "CRITICAL"}
 
 
-def test_probe_does_not_read_the_index(hosts: Snap) -> None:
+def test_probe_does_not_read_the_index(hosts: Snap, tmp_path: Path) -> None:
     """Index files damaged: the probe still answers (it lists snapshots only), fast, where a
     command that opens the index fails."""
+    shutil.copytree(hosts.root, tmp_path / "copy")
+    hosts = Snap(tmp_path / "copy")
     for index_file in (hosts.repo / "index").iterdir():
         index_file.write_bytes(b"garbage")
     assert hosts.run("snapshots", "--cache-dir", str(hosts.root / "fresh-cache")).returncode != 0
