@@ -73,17 +73,21 @@ def _copy_between_writes(src: sqlite3.Connection, dst: sqlite3.Connection) -> No
 
     def between_steps(status: int, remaining: int, total: int) -> None:
         nonlocal restarts, last_remaining
-        if last_remaining is not None and remaining > last_remaining:
+        if last_remaining is not None and remaining >= last_remaining:  # no progress: restarted
             restarts += 1
             if restarts > MAX_RESTARTS:
                 raise _TooManyRestarts
         last_remaining = remaining
-        time.sleep(STEP_PAUSE)
+        pause_for_writers()
 
     try:
         src.backup(dst, pages=STEP_PAGES, progress=between_steps, sleep=BUSY_PAUSE)
     except _TooManyRestarts:
         src.backup(dst, pages=-1, sleep=BUSY_PAUSE)
+
+
+def pause_for_writers() -> None:
+    time.sleep(STEP_PAUSE)
 
 
 def _check(dst: sqlite3.Connection, what: str) -> None:
