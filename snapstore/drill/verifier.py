@@ -6,6 +6,7 @@ database checks."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -94,6 +95,24 @@ class Verifier:
             found.append("modification time differs from the snapshot")
         if self._as_root and (st.st_uid, st.st_gid) != (node.uid, node.gid):
             found.append(f"owner {st.st_uid}:{st.st_gid}, snapshot has {node.uid}:{node.gid}")
+        found += self._xattr_differences(node, path)
+        return found
+
+    def _xattr_differences(self, node: Node, path: bytes) -> list[str]:
+        """Extended attributes the restore could set: `user.*`, and all of them as root (the
+        restore skips the others, and any on a file system without them)."""
+        found = []
+        for name, value in node.xattrs:
+            if not (self._as_root or name.startswith(b"user.")):
+                continue
+            try:
+                restored = os.getxattr(path, name, follow_symlinks=False)
+            except OSError as error:
+                if error.errno in (errno.ENOTSUP, errno.EPERM):
+                    continue
+                restored = None
+            if restored != value:
+                found.append(f"extended attribute {os.fsdecode(name)} differs from the snapshot")
         return found
 
     def _verify_content(self, node: Node, path: bytes, shown: str) -> None:

@@ -42,6 +42,7 @@ def source(tmp_path: Path) -> Path:
     (src / "link").symlink_to("notes.txt")
     (src / "sub" / "locked" / "inside").write_text("x")
     (src / "sub" / "locked").chmod(0o500)  # cleanup must cope with read-only folders
+    os.setxattr(src / "notes.txt", b"user.origin", b"import")
     make_sqlite(src / "app.db")
     return src
 
@@ -158,6 +159,7 @@ def test_verify_names_what_differs(snap: Snap, source: Path, tmp_path: Path) -> 
         (inner / "sub" / "f1.bin").chmod(0o600)
         os.utime(inner / "sub" / "f1.bin", ns=(0, 0))
         (inner / "sub" / "f2.bin").unlink()
+        os.removexattr(inner / "notes.txt", b"user.origin")
         problems: list[str] = []
         Verifier(repo, os.fsencode(target), problems.append).run(snapshot.tree)
     finally:
@@ -166,6 +168,7 @@ def test_verify_names_what_differs(snap: Snap, source: Path, tmp_path: Path) -> 
     assert sorted(p.removeprefix(str(source)) for p in problems) == sorted([
         "/notes.txt: modification time differs from the snapshot",
         "/notes.txt: content differs from the snapshot's chunk ids",
+        "/notes.txt: extended attribute user.origin differs from the snapshot",
         "/sub/f1.bin: mode 600, snapshot has 644",
         "/sub/f1.bin: modification time differs from the snapshot",
         "/sub/f2.bin: not restored (No such file or directory)",
