@@ -306,3 +306,21 @@ def test_a_profile_runs_once_at_a_time(snap: Snap) -> None:
     assert error == f"snap: error: profile p is already running ({lock} is locked)"
     assert snapshot_count(snap) == 0
     snap.ok("run", "p", "--config", config)
+
+
+def test_a_password_that_cannot_be_read_skips_the_steps_but_not_the_after_hooks(snap: Snap) -> None:
+    marker = snap.root / "told"
+    config = write_config(snap, ROUTINE + f"""\
+        [[profiles.p.after]]
+        command = "echo $SNAP_FAILED_STEPS > {marker}"
+        when = "failure"
+        """)  # fmt: skip
+    config.write_text(config.read_text().replace(
+        f'password-file = "{snap.password_file}"', 'password-env = "SNAP_TEST_NO_SUCH_VARIABLE"'))  # fmt: skip
+    document = run_json(snap, config, code=1)
+    assert statuses(document) == {"password": "failed", "backup": "skipped", "forget": "skipped",
+                                  "prune": "skipped", "check": "skipped", "after[0]": "ok"}  # fmt: skip
+    assert document["steps"][0]["message"] == (
+        "environment variable SNAP_TEST_NO_SUCH_VARIABLE (the password source) is not set"
+    )
+    assert marker.read_text() == "password\n"
