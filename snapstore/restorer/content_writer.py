@@ -16,6 +16,8 @@ from typing import Protocol
 
 from snapstore.errors import IntegrityError, SnapError
 from snapstore.index import IndexEntry
+from snapstore.model import Node
+from snapstore.restorer.metadata import apply_metadata_fd
 
 DEFAULT_READERS = 4
 MAX_READ = 8 << 20
@@ -67,29 +69,50 @@ def _data_runs(data: bytes, offset: int) -> Iterator[tuple[int, int]]:
         yield run_start, len(data)
 
 
+@dataclass
+class _Unfinished:
+    """A planned file with chunks still to write."""
+
+    remaining: int
+    size: int | None  # final size, until the first write creates the file with it
+    node: Node | None  # metadata to apply after the last write
+
+
 class ContentWriter:
     def __init__(self, repo: PackSource, readers: int = DEFAULT_READERS) -> None:
         self.repo = repo
         self.readers = readers
         self.stats = WriteStats()
+        self.warnings: list[str] = []  # metadata that could not be applied
         self._places: dict[bytes, list[tuple[bytes, int]]] = defaultdict(list)
-        self._sizes: dict[bytes, int] = {}  # files not created yet -> their final size
+        self._entries: dict[bytes, IndexEntry] = {}
+        self._files: dict[bytes, _Unfinished] = {}
         self._lock = threading.Lock()
 
-    def add_file(self, path: bytes, content: tuple[bytes, ...], create_now: bool = False) -> None:
+    @property
+    def planned_files(self) -> int:
+        return len(self._files)
+
+    def add_file(
+        self, path: bytes, content: tuple[bytes, ...], create_now: bool = False,
+        node: Node | None = None,
+    ) -> None:  # fmt: skip
         """Plan `path`'s chunks (offsets from the index's plaintext lengths). The file is created
         with its final size by its first write, which saves a second open of every file; it is
-        created now when it has no content or `create_now` (a hard link will point at it)."""
+        created now when it has no content or `create_now` (a hard link will point at it).
+        `node`'s metadata is applied through the descriptor of the last write."""
         total = 0
         for blob_id in content:
             entry = self.repo.lookup(blob_id)
             if entry is None:
                 raise IntegrityError(f"data blob {blob_id.hex()} of {os.fsdecode(path)} is not in the index")
             self._places[blob_id].append((path, total))
+            self._entries[blob_id] = entry
             total += entry.raw_length
-        if content and not create_now:
-            self._sizes[path] = total
-            return
+        if content:
+            self._files[path] = _Unfinished(len(content), None if create_now else total, node)
+            if not create_now:
+                return
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
             try:
@@ -100,15 +123,15 @@ class ContentWriter:
             raise write_error(path, error) from None
 
     def run(self) -> WriteStats:
+        """Write every file planned since the last run; the totals count all runs."""
         by_pack: dict[bytes, list[IndexEntry]] = defaultdict(list)
-        for blob_id in self._places:
-            entry = self.repo.lookup(blob_id)
-            assert entry is not None  # checked in add_file
+        for entry in self._entries.values():
             by_pack[entry.pack_id].append(entry)
         with ThreadPoolExecutor(self.readers, thread_name_prefix="snap-restore") as pool:
             for future in [pool.submit(self._restore_pack, entries) for entries in by_pack.values()]:
                 future.result()
         self._places.clear()
+        self._entries.clear()
         return self.stats
 
     def _restore_pack(self, entries: list[IndexEntry]) -> None:
@@ -126,12 +149,20 @@ class ContentWriter:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
                 with self._lock:
-                    size = self._sizes.pop(path, None)
+                    unfinished = self._files[path]
+                    size, unfinished.size = unfinished.size, None
                 if size is not None:  # the first write sets the final size (trailing holes)
                     os.ftruncate(fd, size)
                 for start, end in _data_runs(data, offset):
                     _pwrite_all(fd, memoryview(data)[start:end], offset + start)
                     written += end - start
+                with self._lock:
+                    unfinished.remaining -= 1
+                    last = unfinished.remaining == 0
+                    if last:
+                        del self._files[path]
+                if last and unfinished.node is not None:  # every other write has finished
+                    apply_metadata_fd(fd, path, unfinished.node, self.warnings)
             finally:
                 os.close(fd)
         except OSError as error:

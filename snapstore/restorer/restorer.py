@@ -24,6 +24,10 @@ from snapstore.restorer.options import RestoreOptions, RestoreResult
 from snapstore.restorer.path_filter import PathFilter
 
 Progress = Callable[[RestoreResult, str], None]
+# Files planned before their contents are written: bounds the plan's memory, whatever the number
+# of files. Neighbouring files share packs, so a batch boundary mostly splits a pack's reads in
+# two rather than repeating them.
+PLANNED_FILES = 4096
 
 
 class RestoreSource(BlobLoader, Protocol):
@@ -54,7 +58,7 @@ class Restorer:
         self._hardlinks: dict[tuple[int, int], bytes] = {}
         self._target = os.fsencode(os.path.abspath(options.target))
         self._writer = ContentWriter(repo, readers)
-        self._files: list[tuple[bytes, Node]] = []  # content planned, metadata still to apply
+        self._files: list[tuple[bytes, Node]] = []  # written, to verify
         self._dirs: list[tuple[bytes, Node]] = []  # metadata applied last: writes create files
 
     def run(self) -> RestoreResult:
@@ -63,16 +67,22 @@ class Restorer:
         except OSError as error:
             raise write_error(self._target, error) from None
         self._restore_tree(self.repo.load_tree(self.snapshot.tree), b"")
-        stats = self._writer.run()
-        self.result.bytes_written = stats.bytes_written
-        self.result.holes_bytes = stats.holes_bytes
-        for path, node in self._files:
-            apply_metadata(path, node, self.result.warnings)
-            if self.options.verify:
-                self._verify(node, path)
+        self._write_planned()
         for path, node in self._dirs:
             apply_metadata(path, node, self.result.warnings)
         return self.result
+
+    def _write_planned(self) -> None:
+        """Write the planned contents (their metadata follows each file's last write), then
+        verify them if asked."""
+        stats = self._writer.run()
+        self.result.bytes_written = stats.bytes_written
+        self.result.holes_bytes = stats.holes_bytes
+        self.result.warnings += self._writer.warnings
+        self._writer.warnings.clear()
+        for path, node in self._files:
+            self._verify(node, path)
+        self._files.clear()
 
     def _restore_tree(self, tree: Tree, inner: bytes) -> bool:
         """Restore the selected entries of `tree`; return whether anything was restored."""
@@ -114,9 +124,7 @@ class Restorer:
                 return
             self._remove_existing(path)
             if node.kind == FILE:
-                self._writer.add_file(path, node.content, create_now=node.nlink > 1)
-                self._files.append((path, node))
-                self.result.files += 1
+                self._restore_file(node, path)
             else:
                 self._make_special(node, path)
                 apply_metadata(path, node, self.result.warnings)
@@ -125,6 +133,16 @@ class Restorer:
             raise write_error(path, error) from None
         if self.on_progress:
             self.on_progress(self.result, os.fsdecode(path))
+
+    def _restore_file(self, node: Node, path: bytes) -> None:
+        self._writer.add_file(path, node.content, create_now=node.nlink > 1, node=node)
+        if not node.content:  # created already, and nothing will write to it
+            apply_metadata(path, node, self.result.warnings)
+        if self.options.verify:
+            self._files.append((path, node))
+        self.result.files += 1
+        if self._writer.planned_files >= PLANNED_FILES:
+            self._write_planned()
 
     def _link_if_seen(self, node: Node, path: bytes) -> bool:
         """Entries that were hard links to one file become hard links again."""
