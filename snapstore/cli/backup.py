@@ -16,17 +16,17 @@ import click
 from snapstore.archiver import Archiver, BackupOptions, BackupResult, Counters, ExcludeRules
 from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS
 from snapstore.archiver.size_scan import scan_total
-from snapstore.cli.exit_codes import PARTIAL
-from snapstore.cli.metrics import metrics_option, note_backup
-from snapstore.cli.options import GlobalOptions, command_options
-from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of, warn
-from snapstore.cli.repository_access import open_repository
 from snapstore.cli.backup_streams import (
     StreamRequest,
     show_failure_details,
     stream_options,
     stream_sources,
 )
+from snapstore.cli.exit_codes import PARTIAL
+from snapstore.cli.metrics import metrics_option, note_backup
+from snapstore.cli.options import GlobalOptions, command_options
+from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of, warn
+from snapstore.cli.repository_access import open_repository
 from snapstore.errors import InputError, StreamError
 from snapstore.repository.snapshot_filter import latest_with_same_paths
 

@@ -12,9 +12,9 @@ source. Layout of snapshot paths: docs in README ("Databases and streams").
 
 from snapstore.sources.command import CommandSource
 from snapstore.sources.database_url import database_source
-from snapstore.sources.url_parts import DumpSettings, redact_url
 from snapstore.sources.stdin import StdinSource
 from snapstore.sources.stream_file import StreamFile
+from snapstore.sources.url_parts import DumpSettings, redact_url
 
 __all__ = [
     "CommandSource",

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, cast
 
 from snapstore.errors import StreamError
 from snapstore.sources.stderr_tail import StderrTail, exit_description
@@ -55,7 +56,8 @@ class CommandSource(StreamFile):
         tail = StderrTail(process.stderr)
         read_to_end = False
         try:
-            yield BlockReader(process.stdout, f"the output of {self.label}")
+            raw = cast(io.FileIO, process.stdout)  # bufsize=0: the pipe itself, unbuffered
+            yield BlockReader(raw, f"the output of {self.label}")
             read_to_end = True
         finally:
             if not read_to_end:  # the backup stopped (error, interrupt): so does the command

@@ -31,9 +31,7 @@ class ProducedFileSource(StreamFile):
         with folder as name:
             target = Path(name) / "dump"
             self.produce(target)
-            try:
-                raw = open(target, "rb", buffering=0)
-            except OSError as error:
-                raise StreamError(f"{self.label} wrote no dump: {error.strerror}") from None
-            with raw:
+            if not target.is_file():
+                raise StreamError(f"{self.label} wrote no dump; no snapshot was saved")
+            with open(target, "rb", buffering=0) as raw:
                 yield BlockReader(raw, f"the dump of {self.label}")

@@ -8,9 +8,9 @@ from pathlib import Path
 from urllib.parse import SplitResult, unquote
 
 from snapstore.errors import InputError
-from snapstore.sources.url_parts import DumpSettings
 from snapstore.sources.produced_file import ProducedFileSource
 from snapstore.sources.sqlite_copy import copy_online
+from snapstore.sources.url_parts import DumpSettings
 
 PREFIX = "/db/sqlite"
 

@@ -4,7 +4,7 @@ child never blocks on a full pipe) and shown when the child fails."""
 from __future__ import annotations
 
 import threading
-from typing import BinaryIO
+from typing import IO
 
 TAIL_LINES = 20
 TAIL_BYTES = 4096
@@ -13,12 +13,12 @@ DRAIN_WAIT = 5.0
 
 
 class StderrTail:
-    def __init__(self, pipe: BinaryIO) -> None:
+    def __init__(self, pipe: IO[bytes]) -> None:
         self._kept = bytearray()
         self._thread = threading.Thread(target=self._drain, args=(pipe,), daemon=True)
         self._thread.start()
 
-    def _drain(self, pipe: BinaryIO) -> None:
+    def _drain(self, pipe: IO[bytes]) -> None:
         with pipe:
             while block := pipe.read(65536):
                 self._kept += block

@@ -10,7 +10,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from snapstore.model.node import DIR, FILE
 from snapstore.repository import Repository
 from tests.e2e.conftest import CHEAP_KDF, PASSWORD
 
-WHEN = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 MiB = 1 << 20
 
 

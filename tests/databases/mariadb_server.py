@@ -33,8 +33,7 @@ class MariaDbServer:
         run(["mariadb-install-db", "--no-defaults", f"--datadir={self.data}", "--user=root",
              "--auth-root-authentication-method=normal", "--skip-test-db"])  # fmt: skip
         self.port = free_port()
-        log = open(self.home / "log", "wb")
-        with log:
+        with open(self.home / "log", "wb") as log:
             self._process = subprocess.Popen(
                 [str(MARIADBD), "--no-defaults", f"--datadir={self.data}", "--user=root",
                  f"--port={self.port}", "--bind-address=127.0.0.1", f"--socket={self.home}/sock",

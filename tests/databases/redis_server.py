@@ -21,8 +21,9 @@ PASSWORD = "redis-secret-7"
 class RedisServer:
     def __init__(self, home: Path | None = None) -> None:
         """`home`: the server's folder (removed by `stop`); by default a new temporary one."""
-        self.server = shutil.which("redis-server")
-        assert self.server, "Redis not installed: apt-get install redis-server (.ci/run does)"
+        server = shutil.which("redis-server")
+        assert server, "Redis not installed: apt-get install redis-server (.ci/run does)"
+        self.server = server
         self.home = home or private_folder("snaptest-redis-", None)
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None

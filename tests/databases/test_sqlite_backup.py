@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Snap
 from tests.databases.server_process import wait_until
+from tests.e2e.conftest import Snap
 
 SEED_ROWS = 6000  # of 1,000 bytes each: about 6 MB, copied in many steps
 WRITER_LIMIT = 60  # seconds: the writer stops by itself even if the test dies

@@ -51,15 +51,13 @@ def test_stderr_tail_is_bounded_in_bytes() -> None:
 def test_the_command_is_killed_when_the_backup_stops() -> None:
     script = "import time\nprint('started', flush=True)\ntime.sleep(60)"
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        with source(script).open() as reader:
-            reader.readinto(memoryview(bytearray(7)))
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), source(script).open() as reader:
+        reader.readinto(memoryview(bytearray(7)))
+        raise KeyboardInterrupt
     assert time.monotonic() - started < 10
 
 
 def test_a_command_that_cannot_run() -> None:
     missing = CommandSource(snapshot_path="/out", argv=("/nonexistent/tool",), label="command /nonexistent/tool")
-    with pytest.raises(StreamError, match="cannot run command /nonexistent/tool: No such file"):
-        with missing.open():
-            pass
+    with pytest.raises(StreamError, match="cannot run command /nonexistent/tool: No such file"), missing.open():
+        pass
