@@ -200,11 +200,9 @@ class Archiver:
             return []
         assert self._pipeline is not None
         storer = StreamStorer(self._pipeline, self.counters, self._store_tree, parent_root,
-                              self.repo.load_tree)  # fmt: skip
+                              self.repo.load_tree, self.on_progress)  # fmt: skip
         for source in self.options.streams:
             storer.store(source, started)
-            if self.on_progress:
-                self.on_progress(self.counters, source.snapshot_path)
         return storer.top_nodes(started)
 
     def _snapshot(self, root_id: bytes, started: datetime) -> Snapshot:

@@ -102,7 +102,9 @@ class StreamStorer:
         store_tree: Callable[[Tree], bytes],
         parent_root: Tree | None,
         load_tree: Callable[[bytes], Tree],
+        on_progress: Callable[[Counters, str], None] | None = None,
     ) -> None:
+        self._on_progress = on_progress
         self._pipeline = pipeline
         self._counters = counters
         self._store_tree = store_tree
@@ -114,7 +116,7 @@ class StreamStorer:
         """Read the stream to its end and record its file (StreamError if its producer failed)."""
         parts = path_parts(source.snapshot_path)
         with source.open() as reader:
-            content, size = self._pipeline.read_stream(reader.readinto)
+            content, size = self._pipeline.read_stream(self._counting(reader, source.snapshot_path))
         ids = self._pipeline.wait(content)
         stamp = _ns(when)
         node = Node(
@@ -131,11 +133,23 @@ class StreamStorer:
         else:
             c.files_changed += 1
         c.total_files_processed += 1
-        c.total_bytes_processed += size
         folder = self._root
         for part in parts[:-1]:
             folder = folder.folders.setdefault(part, _Folder())
         folder.files[parts[-1]] = node
+
+    def _counting(self, reader: StreamReader, path: str) -> Callable[[memoryview], int]:
+        """`reader.readinto`, counting each block as processed as it is read, so that progress
+        moves during a long stream."""
+
+        def readinto(buffer: memoryview) -> int:
+            filled = reader.readinto(buffer)
+            self._counters.total_bytes_processed += filled
+            if self._on_progress is not None:
+                self._on_progress(self._counters, path)
+            return filled
+
+        return readinto
 
     def top_nodes(self, when: datetime) -> list[Node]:
         """The root's entries that hold the streams, their folders' trees stored."""

@@ -101,7 +101,7 @@ def backup_command(
         else:
             parent_pair = latest_with_same_paths(snapshots, backup.hostname, backup.recorded_paths())
         bar = progress_bar(not options.quiet, None, "B")
-        if bar is not None:
+        if bar is not None and not backup.streams:  # a stream's size is known only at its end
             _estimate_in_background(backup, rules, bar)
         progress = bar_updater(bar, lambda c: c.total_bytes_processed)
         if options.verbose:
@@ -137,10 +137,14 @@ def _estimate_in_background(backup: BackupOptions, rules: ExcludeRules, bar: Any
 
 
 def _verbose(inner: Callable[[Counters, str], None] | None) -> Callable[[Counters, str], None]:
-    """-v: name each file as it is processed, on stderr."""
+    """-v: name each file as it is processed, on stderr (a stream reports progress at every
+    block it reads: named once)."""
+    last = [""]
 
     def show(counters: Counters, path: str) -> None:
-        click.echo(path, err=True)
+        if path != last[0]:
+            click.echo(path, err=True)
+            last[0] = path
         if inner is not None:
             inner(counters, path)
 
