@@ -132,6 +132,11 @@ def test_stream_combined_with_paths(snap: Snap, tmp_path: Path) -> None:
     again = snap.backup(src, "--stdin", "--stdin-filename", "db.sql", input=b"dump")
     assert again["parent"] == report["snapshot_id"]
     assert again["files_unmodified"] == 2
+    snap.ok("check", "--read-data")
+    restored = tmp_path / "restored"
+    snap.ok("restore", "latest", "--target", restored)
+    assert (restored / "db.sql").read_bytes() == b"dump"
+    assert (restored / str(src).lstrip("/") / "a.txt").read_text() == "a"
 
 
 def test_bad_combinations_are_usage_errors(snap: Snap, tmp_path: Path) -> None:
