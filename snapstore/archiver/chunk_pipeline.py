@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from snapstore.archiver.options import Counters
 from snapstore.chunker.stream import iter_chunks
@@ -111,6 +111,7 @@ class ChunkPipeline:
         self._batch_bytes = 0
         self._batch_futures: list[FileContent] = []
         self._scanner = repo.new_scanner()  # reused: finish() resets it for the next file
+        self._stream_scanner = repo.new_scanner(stream=True)
 
     def read_file(self, path: bytes, size: int) -> FileContent:
         """Read and chunk `path` (`size` bytes by its stat); its chunks are stored in the
@@ -146,13 +147,13 @@ class ChunkPipeline:
         bounded by the block size and the in-flight budget, whatever the length."""
         content, size = FileContent(), 0
         try:
-            for chunk in iter_chunks(readinto, self._scanner):
+            for chunk in iter_chunks(readinto, self._stream_scanner):
                 size += len(chunk)
                 self.counters.bytes_read += len(chunk)
                 content._slots.append(None)
                 self._add(content, len(content._slots) - 1, chunk, len(chunk))
         except BaseException:
-            self._scanner.finish()  # a failed stream must not leak into the next file
+            self._stream_scanner.finish()  # a failed stream must not leak into the next one
             raise
         return content, size
 

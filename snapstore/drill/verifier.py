@@ -1,6 +1,6 @@
 """The verify phase of a drill: every entry of the snapshot is compared with what the restore
-left in the scratch folder. A file's content is cut again with the repository's chunker and
-each piece hashed with its keyed hash: the ids must be the snapshot's chunk ids. Every
+left in the scratch folder. A file's content is cut where its stored chunks end and each piece
+hashed with its keyed hash: the ids must be the snapshot's chunk ids. Every
 mismatch is reported (not only the first), and files that hold databases are noted for the
 database checks."""
 
@@ -11,11 +11,12 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-from snapstore.chunker.stream import iter_chunks
+from snapstore.index import IndexEntry
 from snapstore.model import Node, Tree
 from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
+from snapstore.restorer.content_check import content_matches
 
 SQLITE_MAGIC = b"SQLite format 3\0"
 POSTGRESQL_DUMPS = "/db/postgresql/"  # the layout of `snap backup --db postgresql://...`
@@ -30,7 +31,7 @@ _KIND_TESTS: dict[str, Callable[[int], bool]] = {
 class VerifySource(Protocol):
     def load_tree(self, tree_id: bytes) -> Tree: ...
 
-    def new_scanner(self) -> Any: ...
+    def lookup(self, blob_id: bytes) -> IndexEntry | None: ...
 
     def blob_id(self, data: bytes | memoryview) -> bytes: ...
 
@@ -116,18 +117,19 @@ class Verifier:
         return found
 
     def _verify_content(self, node: Node, path: bytes, shown: str) -> None:
-        ids: list[bytes] = []
-        first = b""
+        heads: list[bytes] = []
         try:
-            with open(path, "rb", buffering=0) as f:
-                for chunk in iter_chunks(f.readinto, self.repo.new_scanner()):
-                    if not ids:
-                        first = bytes(chunk[: len(SQLITE_MAGIC)])
-                    ids.append(self.repo.blob_id(chunk))
+            same = content_matches(
+                self.repo,
+                path,
+                node.content,
+                lambda piece: heads.append(piece[: len(SQLITE_MAGIC)]),
+            )
         except OSError as error:
             self.problem(f"{shown}: cannot be read back ({error.strerror})")
             return
-        if tuple(ids) != node.content:
+        first = heads[0] if heads else b""
+        if not same:
             self.problem(f"{shown}: content differs from the snapshot's chunk ids")
             return
         self.result.files_verified += 1

@@ -26,7 +26,6 @@ from snapstore.repository.blob_store import BlobStore
 from snapstore.repository.config import RepositoryConfig
 from snapstore.repository.locks import Lock
 
-
 CONTENT_FINGERPRINT_CONTEXT = "snapstore 2026-11-22 content fingerprint v1"
 
 
@@ -89,8 +88,9 @@ class Repository:
 
     # -- blobs (BlobSaver, BlobLoader) ---------------------------------------------------------
 
-    def new_scanner(self) -> Any:
-        c = self.config.chunker
+    def new_scanner(self, stream: bool = False) -> Any:
+        """A chunk scanner for files, or with `stream` for streams (config.stream_chunker)."""
+        c = self.config.stream_chunker if stream else self.config.chunker
         return Scanner(c.min_size, c.avg_size, c.max_size, normalization=c.normalization, gear=self._gear)
 
     def blob_id(self, data: bytes | memoryview) -> bytes:
@@ -99,8 +99,9 @@ class Repository:
     def content_fingerprint(self) -> bytes:
         """Equal for two repositories exactly when they give the same data the same chunks and
         the same blob ids (same id key, chunker key and chunker parameters); reveals no key."""
-        c = self.config.chunker
-        params = f"{c.min_size} {c.avg_size} {c.max_size} {c.normalization}".encode()
+        params = b""
+        for c in (self.config.chunker, self.config.stream_chunker):
+            params += f"{c.min_size} {c.avg_size} {c.max_size} {c.normalization} ".encode()
         material = self.master.id_key + self.master.chunker_key + params
         return blake3.blake3(material, derive_key_context=CONTENT_FINGERPRINT_CONTEXT).digest()
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Protocol
 
-from snapstore.chunker.stream import iter_chunks
 from snapstore.errors import IntegrityError
 from snapstore.index import IndexEntry
 from snapstore.model import Node, Snapshot, Tree
 from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
 from snapstore.repository.protocols import BlobLoader
+from snapstore.restorer.content_check import content_matches
 from snapstore.restorer.content_writer import DEFAULT_READERS, ContentWriter, write_error
 from snapstore.restorer.metadata import apply_metadata
 from snapstore.restorer.options import RestoreOptions, RestoreResult
@@ -31,8 +31,6 @@ PLANNED_FILES = 4096
 
 
 class RestoreSource(BlobLoader, Protocol):
-    def new_scanner(self) -> Any: ...
-
     def blob_id(self, data: bytes | memoryview) -> bytes: ...
 
     def lookup(self, blob_id: bytes) -> IndexEntry | None: ...
@@ -169,9 +167,7 @@ class Restorer:
             os.unlink(path)
 
     def _verify(self, node: Node, path: bytes) -> None:
-        with open(path, "rb", buffering=0) as f:
-            ids = tuple(self.repo.blob_id(c) for c in iter_chunks(f.readinto, self.repo.new_scanner()))
-        if ids != node.content:
+        if not content_matches(self.repo, path, node.content):
             raise IntegrityError(f"verify: {os.fsdecode(path)} differs from the snapshot")
         self.result.verified_files += 1
 
