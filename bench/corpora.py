@@ -10,6 +10,8 @@ and a `manifest.json` written last:
   syncing one version over the other touches only what a `git pull` would.
 - `db`: five plain-SQL `pg_dump`s (`v<i>/db.sql`) of a `pgbench -i -s 20` database, with
   `pgbench -T 10` between dumps, made by a private PostgreSQL server on a free loopback port.
+- `db-slow` (only with `--only db-slow`, for bench/db_dedup.py): the same with the rate limited
+  to 20 transactions per second (`pgbench -T 10 -R 20`), a slowly changing database.
 - `compressed`: about 1 GiB of already-compressed files of this machine (wheels, .gz, .xz,
   .zip, .jar, .jpg, ... of at least 64 KiB), copied in sorted path order. One version.
 - `small`: 200,000 files of 1 to 16 KiB (pseudo-random, partly compressible text) in a tree
@@ -46,11 +48,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / ".bench" / "corpora"
 DOWNLOADS = ROOT / ".bench" / "downloads"
 CORPORA = ("source", "db", "compressed", "small")
+# Built only when asked for (--only db-slow): the database dedup benchmark (bench/db_dedup.py).
+EXTRA_CORPORA = ("db-slow",)
 MANIFEST = "manifest.json"
 
 SOURCE_PROJECT = "Django"
 SOURCE_VERSIONS = ("4.2.14", "4.2.15", "4.2.16", "4.2.17", "4.2.18")
 DB_SCALE, DB_SECONDS, DB_DUMPS = 20, 10, 5
+DB_SLOW_RATE = 20  # transactions per second: about 200 between dumps
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 COMPRESSED_BYTES = GiB
 COMPRESSED_SUFFIXES = (".whl", ".gz", ".tgz", ".xz", ".bz2", ".zst", ".zip", ".jar", ".jpg", ".jpeg")
@@ -262,7 +267,8 @@ def build_db(dest: Path, spec: Spec, out: Path) -> dict[str, object]:
         as_postgres(server.client("pgbench", "-i", "-q", "-s", str(scale), "bench"), timeout=1800)
         for i in range(1, DB_DUMPS + 1):
             if i > 1:
-                result = as_postgres(server.client("pgbench", "-T", str(seconds), "-c", "2", "-j", "2",
+                rate = ["-R", str(spec.params["pgbench_rate"])] if "pgbench_rate" in spec.params else []
+                result = as_postgres(server.client("pgbench", "-T", str(seconds), "-c", "2", "-j", "2", *rate,
                                                    "--random-seed", str(i), "bench"), timeout=seconds + 600)
                 transactions.append(next((line for line in result.stdout.decode().splitlines()
                                           if "transactions actually processed" in line), "?").strip())
@@ -270,7 +276,8 @@ def build_db(dest: Path, spec: Spec, out: Path) -> dict[str, object]:
             version.mkdir(parents=True)
             with (version / "db.sql").open("wb") as f:
                 as_postgres(server.client("pg_dump", "bench"), timeout=1800, stdout=f.fileno())
-    return {"pgbench": f"-i -s {scale}, then -T {seconds} -c 2 between dumps", "runs": transactions}
+    rate = f" -R {spec.params['pgbench_rate']}" if "pgbench_rate" in spec.params else ""
+    return {"pgbench": f"-i -s {scale}, then -T {seconds} -c 2{rate} between dumps", "runs": transactions}
 
 
 # --- compressed: already-compressed files of this machine -----------------------------------
@@ -372,7 +379,8 @@ def build_small(dest: Path, spec: Spec, out: Path) -> dict[str, object]:
 # --- driver ---------------------------------------------------------------------------------
 
 BUILDERS: dict[str, Callable[[Path, Spec, Path], dict[str, object]]] = {
-    "source": build_source, "db": build_db, "compressed": build_compressed, "small": build_small,
+    "source": build_source, "db": build_db, "db-slow": build_db, "compressed": build_compressed,
+    "small": build_small,
 }
 
 
@@ -382,6 +390,9 @@ def spec_for(name: str, scale: float) -> Spec:
     elif name == "db":
         params = {"pgbench_scale": max(1, round(DB_SCALE * scale)),
                   "pgbench_seconds": max(2, round(DB_SECONDS * min(1.0, scale * 5)))}
+    elif name == "db-slow":
+        params = {"pgbench_scale": max(1, round(DB_SCALE * scale)),
+                  "pgbench_seconds": max(2, round(DB_SECONDS * min(1.0, scale * 5))), "pgbench_rate": DB_SLOW_RATE}
     elif name == "compressed":
         params = {"bytes": int(COMPRESSED_BYTES * scale), "min_file": COMPRESSED_MIN_FILE}
     elif name == "small":
@@ -421,9 +432,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="size factor, e.g. 0.05 for a quick run")
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n]
-    unknown = set(names) - set(CORPORA)
+    unknown = set(names) - set(CORPORA) - set(EXTRA_CORPORA)
     if unknown:
-        parser.error(f"unknown corpora {sorted(unknown)}; known: {', '.join(CORPORA)}")
+        parser.error(f"unknown corpora {sorted(unknown)}; known: {', '.join(CORPORA + EXTRA_CORPORA)}")
     if not 0 < args.scale <= 1:
         parser.error("--scale must be in (0, 1]")
     args.out.mkdir(parents=True, exist_ok=True)
