@@ -18,6 +18,7 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.handlers import add_expect_header
 
 from snapstore.backend.base import (
     ObjectData,
@@ -93,6 +94,12 @@ class S3Backend:
         self._client = session.client(
             "s3", endpoint_url=endpoint_url, region_name=self._region, config=config
         )
+        # No `Expect: 100-continue` on uploads. When a server gives the final answer without a
+        # 100 first (legal: an empty body, a 412 of a conditional PUT, an error), botocore keeps
+        # that answer's status on the pooled connection, misreads the next response on it and
+        # waits for the read timeout (seen as 5-30 s stalls on SeaweedFS). Without the header a
+        # refused upload sends its body for nothing, a small price next to a stall.
+        self._client.meta.events.unregister("before-call.s3", add_expect_header)
         self._transfer = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD)
         self._conditional_writes = True
         self._lock = threading.Lock()

@@ -1,9 +1,12 @@
 """Fixtures of the backend conformance suite.
 
 To run the suite against a new backend, add one entry to `BACKEND_FACTORIES`: a function that
-takes a fresh, empty working folder and returns a fresh, empty backend (it may call pytest.skip,
-for example when no S3 server is configured). Every test in test_conformance.py then runs
-against it.
+takes a fresh, empty working folder and the test's request and returns a fresh, empty backend.
+Every test in test_conformance.py then runs against it.
+
+The S3 entry runs against the session's SeaweedFS server (the `s3_server` fixture of
+tests/conftest.py): one bucket per test, and one key prefix in it per backend the test makes
+(a property test makes one per example; a bucket per example would cost a volume each).
 """
 
 from __future__ import annotations
@@ -16,21 +19,37 @@ import pytest
 
 from snapstore.backend import Backend, LocalBackend, MemoryBackend
 
-BackendFactory = Callable[[Path], Backend]
+BackendFactory = Callable[[Path, pytest.FixtureRequest], Backend]
 
 
-def _memory(workdir: Path) -> Backend:
+def _memory(workdir: Path, request: pytest.FixtureRequest) -> Backend:
     return MemoryBackend()
 
 
-def _local(workdir: Path) -> Backend:
+def _local(workdir: Path, request: pytest.FixtureRequest) -> Backend:
     # A root that does not exist yet: the backend must create folders on its first save.
     return LocalBackend(workdir / "repo")
+
+
+def _s3(workdir: Path, request: pytest.FixtureRequest) -> Backend:
+    from snapstore.backend.s3 import S3Backend
+
+    server = request.getfixturevalue("s3_server")
+    bucket = request.getfixturevalue("s3_bucket")
+    return S3Backend(
+        server.endpoint_url,
+        bucket,
+        f"backend-{workdir.name}",
+        region_name=server.region,
+        access_key_id=server.access_key_id,
+        secret_access_key=server.secret_access_key,
+    )
 
 
 BACKEND_FACTORIES: dict[str, BackendFactory] = {
     "memory": _memory,
     "local": _local,
+    "s3": _s3,
 }
 
 
@@ -48,7 +67,7 @@ def make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
     def make() -> Backend:
         workdir = tmp_path / f"backend-{next(counter)}"
         workdir.mkdir()
-        backend = factory(workdir)
+        backend = factory(workdir, request)
         created.append(backend)
         return backend
 

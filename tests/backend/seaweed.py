@@ -2,14 +2,21 @@
 
 The package installs a static `weed` binary into the interpreter's scripts folder. `SeaweedServer`
 runs `weed server -s3` on loopback with free ports and one admin identity, waits until the S3
-endpoint answers, and stops the process by its own pid. The conftest starts one server per test
-session (lazily, only when an S3 test runs) and gives every backend its own bucket.
+endpoint answers and a volume server has registered, and stops the process by its own pid.
+tests/conftest.py starts one server per test session (lazily, only when an S3 test runs).
+
+Everything the process writes stays in one temporary folder: its data, its logs and the Unix
+sockets it creates next to each port (weed puts them in $TMPDIR, which points there), so a
+SIGKILLed server leaves nothing behind once the folder is removed. A folder left by a session that
+was itself killed is removed by the next session (its pid file names a dead process); the server
+also gets SIGTERM from the kernel when the process that started it dies (PR_SET_PDEATHSIG).
 
 A server that cannot start is a test failure with the reason, never a skip.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -26,7 +33,10 @@ from pathlib import Path
 ACCESS_KEY = "snapstore-test"
 SECRET_KEY = "snapstore-test-secret"
 START_TIMEOUT_SECONDS = 60.0
-STOP_GRACE_SECONDS = 5.0
+STOP_GRACE_SECONDS = 3.0
+WORKDIR_PREFIX = "snapstore-seaweed-"
+_PID_FILE = "weed.pid"
+_PR_SET_PDEATHSIG = 1
 
 # Every service `weed server` starts that listens on a port; each gets a free one so that parallel
 # sessions and other programs on the machine never collide. Port 0 disables a service where the
@@ -76,15 +86,53 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it when its parent dies (Linux only)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_workdirs() -> None:
+    """Remove the folders of servers whose process is gone (a session killed before cleanup)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
+        try:
+            pid = int((folder / _PID_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not started yet, or not ours: leave it
+        if not _pid_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_grpc_sockets(ports: list[int]) -> None:
+    """weed creates a Unix socket in /tmp for each gRPC port, whatever $TMPDIR says, and leaves it
+    behind even when it stops cleanly; only the ones of our own ports are removed."""
+    for port in ports:
+        for socket_path in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            socket_path.unlink(missing_ok=True)
+
+
 class SeaweedServer:
     """One `weed server -s3` process on 127.0.0.1; use `start()` and `stop()`."""
 
     def __init__(self) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="snapstore-seaweed-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
         self.process: subprocess.Popen[bytes] | None = None
         self.endpoint_url = ""
         self.command: list[str] = []
         self._log_path = self.workdir / "weed.log"
+        self._ports: list[int] = []
 
     def start(self) -> None:
         weed = find_weed()
@@ -97,10 +145,17 @@ class SeaweedServer:
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }
         config.write_text(json.dumps({"identities": [identity]}))
+        # weed reads master.toml from its working folder. One volume per bucket (collection)
+        # instead of 7: the tests make hundreds of small buckets.
+        (self.workdir / "master.toml").write_text("[master.volume_growth]\ncopy_1 = 1\n")
         ports = dict(zip(_PORT_FLAGS, _free_ports(len(_PORT_FLAGS)), strict=True))
         self.endpoint_url = f"http://127.0.0.1:{ports['s3.port']}"
+        self._master_url = f"http://127.0.0.1:{ports['master.port']}"
+        logs = self.workdir / "logs"
+        logs.mkdir()
         self.command = [
             str(weed),
+            f"-logdir={logs}",
             "server",
             "-s3",
             f"-dir={data_dir}",
@@ -109,17 +164,30 @@ class SeaweedServer:
             *(f"-{flag}={port}" for flag, port in ports.items()),
             *(f"-{flag}=0" for flag in _DISABLED),
             f"-s3.config={config}",
+            f"-filer.localSocket={self.workdir / 'filer.sock'}",
+            f"-s3.localSocket={self.workdir / 's3.sock'}",
             # Small volumes: the test data is tiny, and the defaults preallocate gigabytes.
             "-master.volumeSizeLimitMB=64",
             "-volume.max=0",
+            # The volume server otherwise waits 10 s after SIGTERM before it stops.
+            "-volume.preStopSeconds=0",
         ]
+        self._ports = list(ports.values())
+        environment = {**os.environ, "TMPDIR": str(self.workdir)}
         log = self._log_path.open("wb")
         try:
             self.process = subprocess.Popen(
-                self.command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self.command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=environment,
+                cwd=self.workdir,
+                preexec_fn=_die_with_parent,
             )
         finally:
             log.close()
+        (self.workdir / _PID_FILE).write_text(str(self.process.pid))
         try:
             self._wait_until_ready()
         except BaseException:
@@ -137,12 +205,9 @@ class SeaweedServer:
                     f"log:\n{self.log_tail()}"
                 )
             try:
-                # Any HTTP answer (403 for an anonymous request included) means the S3 gateway
-                # is up; it refuses connections until then.
-                urllib.request.urlopen(self.endpoint_url, timeout=2).close()
-                return
-            except urllib.error.HTTPError:
-                return
+                if self._s3_answers() and self._volume_server_registered():
+                    return
+                last_error = "no volume server registered with the master yet"
             except OSError as error:
                 last_error = str(error)
             time.sleep(0.2)
@@ -150,6 +215,26 @@ class SeaweedServer:
             f"the SeaweedFS S3 endpoint {self.endpoint_url} did not answer within "
             f"{START_TIMEOUT_SECONDS:.0f} s ({last_error}); log:\n{self.log_tail()}"
         )
+
+    def _s3_answers(self) -> bool:
+        """Any HTTP answer (403 for an anonymous request included) means the S3 gateway is up;
+        it refuses connections until then (OSError)."""
+        try:
+            urllib.request.urlopen(self.endpoint_url, timeout=2).close()
+        except urllib.error.HTTPError:
+            pass
+        return True
+
+    def _volume_server_registered(self) -> bool:
+        """True once the master knows a volume server with free slots.
+
+        Until the volume server's first heartbeat (up to 5 s after the S3 gateway answers) the
+        master cannot grow volumes, and the first PUT with a body stalls for 5 to 15 s waiting for
+        one: the slow requests seen when the S3 tests started right after the server.
+        """
+        with urllib.request.urlopen(f"{self._master_url}/dir/status", timeout=2) as answer:
+            topology = json.load(answer).get("Topology", {})
+        return int(topology.get("Free", 0)) > 0
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -167,4 +252,6 @@ class SeaweedServer:
             except subprocess.TimeoutExpired:
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait()
+        # Data, logs and sockets: after a SIGKILL weed has cleaned none of them.
         shutil.rmtree(self.workdir, ignore_errors=True)
+        remove_grpc_sockets(self._ports)
