@@ -28,6 +28,18 @@ def test_text_is_compressed_random_is_not() -> None:
     assert kind == NONE and payload is noise
 
 
+def test_archive_like_blob_keeps_the_few_compressible_bytes_a_sample_misses() -> None:
+    """Random data with a readable stretch away from the middle (a zip's names and directory):
+    the middle sample looks incompressible, the fast whole-blob pass still finds the stretch."""
+    noise = bytearray(os.urandom(1 << 20))
+    noise[: 64 << 10] = b"META-INF/MANIFEST.MF site-packages/pkg/module.py\n" * 1337
+    blob = bytes(noise)
+    assert looks_incompressible(blob)
+    payload, kind = compress(blob)
+    assert kind == ZSTD and len(payload) < len(blob) - (60 << 10)
+    assert decompress(bytes(payload), kind, len(blob)) == blob
+
+
 def test_small_incompressible_blob_is_stored_raw() -> None:
     noise = os.urandom(1000)
     assert compress(noise)[1] == NONE
