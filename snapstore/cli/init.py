@@ -34,7 +34,7 @@ def init_command(
         source_cache = Path(from_cache_dir).expanduser() if from_cache_dir else cache_dir(options)
         source = open_source(open_source_backend(from_repo), from_password_file, source_cache)
         try:
-            config = config.adopting(source.config.chunker, source.master.content_keys)
+            config = config.adopting(source.config, source.master.content_keys)
         finally:
             source.close()
     password = read_password(options, confirm=True)

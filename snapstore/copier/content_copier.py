@@ -11,6 +11,7 @@ of a file or of the repository.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections import OrderedDict
@@ -88,15 +89,22 @@ class _BlobStream:
 
 
 class ContentCopier:
+    """`stream_below`: a file whose first chunk (of several) is shorter than this was cut by the
+    source's stream chunker (the file chunker cuts no chunk but the last below its minimum), so
+    it is re-cut with the target's stream chunker, as a stream backed up there would be."""
+
     def __init__(
         self, source: BlobLoader, target: BlobSaver, counters: CopyCounters, rechunk: bool,
         workers: int = DEFAULT_WORKERS, max_in_flight: int = MAX_BYTES_IN_FLIGHT,
+        stream_below: int = 0,
     ) -> None:  # fmt: skip
         self.source = source
         self.target = target
         self.counters = counters
         self.rechunk = rechunk
+        self.stream_below = stream_below
         self._scanner = target.new_scanner() if rechunk else None
+        self._stream_scanner = target.new_scanner(stream=True) if rechunk else None
         self._memo: OrderedDict[bytes, Pending] = OrderedDict()
         self._memo_ids = 0
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="snap-copy")
@@ -164,14 +172,13 @@ class ContentCopier:
 
     def _rechunk(self, content: tuple[bytes, ...], size: int) -> Pending:
         scanner = self._scanner
-        assert scanner is not None
-        if len(content) == 1:
-            data = self._read(content[0])
-            if len(data) <= scanner.min_size:  # one chunk whatever the chunker: no scanning
-                return Pending([self._submit(data, None)])
-            blobs: Iterator[bytes] = iter([data])
-        else:
-            blobs = (self._read(blob_id) for blob_id in content)
+        assert scanner is not None and self._stream_scanner is not None
+        first = self._read(content[0])
+        if len(content) == 1 and len(first) <= scanner.min_size:  # one chunk: no scanning
+            return Pending([self._submit(first, None)])
+        if len(content) > 1 and len(first) < self.stream_below:
+            scanner = self._stream_scanner
+        blobs = itertools.chain([first], (self._read(blob_id) for blob_id in content[1:]))
         block = min(BLOCK_SIZE, max(size, MIN_BLOCK))
         slots: list[bytes | Future[bytes]] = []
         try:

@@ -24,6 +24,7 @@ from snapstore.copier.options import (
 )
 from snapstore.copier.selection import Catalog, Pair, choose, original_id, reference
 from snapstore.copier.tree_copier import Progress, Reference, TreeCopier
+from snapstore.repository.config import RepositoryConfig
 from snapstore.repository.locks import BACKUP
 from snapstore.repository.protocols import BlobLoader, BlobSaver, Locking, SnapshotStore
 
@@ -32,6 +33,8 @@ COPY_SOURCE = "copy"
 
 
 class CopySource(BlobLoader, SnapshotStore, Locking, Protocol):
+    config: RepositoryConfig  # its file chunker's minimum tells streams from files
+
     def content_fingerprint(self) -> bytes: ...
 
 
@@ -53,7 +56,10 @@ class Copier:
         self.counters = CopyCounters()
         by_id = source.content_fingerprint() == target.content_fingerprint()
         self.mode = BY_ID if by_id else RECHUNK
-        self._contents = ContentCopier(source, target, self.counters, rechunk=not by_id, workers=workers)
+        self._contents = ContentCopier(
+            source, target, self.counters, rechunk=not by_id, workers=workers,
+            stream_below=source.config.chunker.min_size,
+        )  # fmt: skip
         self._trees = TreeCopier(source, target, self._contents, self.counters, by_id, on_progress)
 
     def run(self) -> CopyResult:

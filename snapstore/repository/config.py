@@ -50,11 +50,12 @@ class RepositoryConfig:
         document = {k: v for k, v in asdict(self).items() if v is not None}
         return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
-    def adopting(self, chunker: ChunkerParams, keys: ContentKeys) -> RepositoryConfig:
-        """This config with another repository's chunker parameters and content keys."""
+    def adopting(self, source: RepositoryConfig, keys: ContentKeys) -> RepositoryConfig:
+        """This config with another repository's chunker parameters (both sets) and content
+        keys: the two then cut and name any data alike."""
         return replace(
-            self, chunker=chunker, shared_id_key=keys.id_key.hex(),
-            shared_chunker_key=keys.chunker_key.hex(),
+            self, chunker=source.chunker, stream_chunker=source.stream_chunker,
+            shared_id_key=keys.id_key.hex(), shared_chunker_key=keys.chunker_key.hex(),
         )  # fmt: skip
 
     def content_keys(self) -> ContentKeys | None:

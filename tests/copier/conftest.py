@@ -16,7 +16,8 @@ from snapstore.model import Node, Snapshot, Tree
 from snapstore.repository import ChunkerParams, Repository, RepositoryConfig
 
 CHEAP_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)
-SMALL = ChunkerParams(min_size=1024, avg_size=4096, max_size=16384, normalization=1)
+SMALL = ChunkerParams(min_size=4096, avg_size=16384, max_size=65536, normalization=1)
+STREAM = ChunkerParams(min_size=256, avg_size=1024, max_size=4096, normalization=1)
 # A folder in memory: name -> bytes (a file) or a nested folder.
 Folder = dict[bytes, "bytes | Folder"]
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -29,7 +30,7 @@ def make_repo(tmp_path: Path) -> Iterator[Callable[..., Repository]]:
     def make(config: RepositoryConfig | None = None, password: bytes = b"pw") -> Repository:
         cache = tmp_path / f"cache-{len(opened)}"
         repo = Repository.init(MemoryBackend(), password, cache,
-                               config=config or RepositoryConfig(chunker=SMALL), kdf=CHEAP_KDF)  # fmt: skip
+                               config=config or RepositoryConfig(chunker=SMALL, stream_chunker=STREAM), kdf=CHEAP_KDF)  # fmt: skip
         opened.append(repo)
         return repo
 
@@ -49,14 +50,15 @@ def _node(name: bytes, kind: str, **fields: object) -> Node:
     return Node(name=name, kind=kind, **defaults)  # type: ignore[arg-type]
 
 
-def save_folder(repo: Repository, folder: Folder) -> bytes:
-    """Store `folder` as a backup would (chunked with `repo`'s chunker); return its tree id."""
+def save_folder(repo: Repository, folder: Folder, streams: frozenset[bytes] = frozenset()) -> bytes:
+    """Store `folder` as a backup would (chunked with `repo`'s chunker, or its stream chunker
+    for the names in `streams`); return its tree id."""
     nodes = []
     for name, entry in folder.items():
         if isinstance(entry, dict):
-            nodes.append(_node(name, "dir", subtree=save_folder(repo, entry)))
+            nodes.append(_node(name, "dir", subtree=save_folder(repo, entry, streams)))
             continue
-        scanner = repo.new_scanner()
+        scanner = repo.new_scanner(stream=name in streams)
         ends = list(scanner.feed(entry)) + list(scanner.finish())
         chunks = [entry[a:b] for a, b in zip([0, *ends], ends)]
         for chunk in chunks:
@@ -69,8 +71,9 @@ def save_folder(repo: Repository, folder: Folder) -> bytes:
 
 
 def backup(repo: Repository, folder: Folder, *, hostname: str = "host", paths: tuple[str, ...] = ("/data",),
-           tags: tuple[str, ...] = (), parent: str | None = None, day: int = 0) -> str:  # fmt: skip
-    tree = save_folder(repo, folder)
+           tags: tuple[str, ...] = (), parent: str | None = None, day: int = 0,
+           streams: frozenset[bytes] = frozenset()) -> str:  # fmt: skip
+    tree = save_folder(repo, folder, streams)
     repo.flush()
     snapshot = Snapshot(time=START + timedelta(days=day), hostname=hostname, username="user", uid=0,
                         gid=0, paths=paths, tree=tree, tags=tags, parent=parent,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -71,6 +72,27 @@ def test_rechunked_files_are_cut_as_a_backup_into_the_target_would_cut_them(make
     assert len(expected) > 5
 
 
+def cut(repo: Repository, data: bytes, stream: bool = False) -> tuple[bytes, ...]:
+    scanner = repo.new_scanner(stream=stream)
+    ends = list(scanner.feed(data)) + list(scanner.finish())
+    return tuple(repo.blob_id(data[a:b]) for a, b in zip([0, *ends], ends))
+
+
+def test_streams_are_recut_with_the_targets_stream_chunker(make_repo: MakeRepo) -> None:
+    source, target = make_repo(), make_repo()
+    rng = random.Random(4)
+    folder = {b"dump.sql": rng.randbytes(60_000), b"file": rng.randbytes(60_000)}
+    backup(source, folder, streams=frozenset({b"dump.sql"}))
+    result = copy(source, target)
+    assert result.copied[0].target_id is not None
+    tree = target.load_tree(target.load_snapshot(result.copied[0].target_id).tree)
+    dump, file = tree.get(b"dump.sql"), tree.get(b"file")
+    assert dump is not None and file is not None
+    assert dump.content == cut(target, folder[b"dump.sql"], stream=True)
+    assert file.content == cut(target, folder[b"file"])
+    assert len(dump.content) > 3 * len(file.content)
+
+
 def test_second_copy_copies_nothing(make_repo: MakeRepo) -> None:
     source, target = make_repo(), make_repo()
     backup(source, sample_folder(1))
@@ -109,7 +131,7 @@ def test_later_snapshot_takes_unchanged_files_from_its_parents_copy(make_repo: M
 
 def test_same_content_keys_copy_blobs_by_id_and_only_the_missing_ones(make_repo: MakeRepo) -> None:
     source = make_repo()
-    config = RepositoryConfig(pack_size=1 << 20).adopting(source.config.chunker, source.master.content_keys)
+    config = RepositoryConfig(pack_size=1 << 20).adopting(source.config, source.master.content_keys)
     target = make_repo(config, password=b"other")
     folder = sample_folder()
     sid = backup(source, folder)
@@ -129,7 +151,7 @@ def test_same_content_keys_copy_blobs_by_id_and_only_the_missing_ones(make_repo:
 def test_different_chunker_parameters_with_the_same_keys_still_rechunk(make_repo: MakeRepo) -> None:
     source = make_repo()
     other = ChunkerParams(min_size=2048, avg_size=8192, max_size=32768)
-    target = make_repo(RepositoryConfig().adopting(other, source.master.content_keys))
+    target = make_repo(RepositoryConfig().adopting(replace(source.config, chunker=other), source.master.content_keys))
     folder = sample_folder()
     backup(source, folder)
     result = copy(source, target)

@@ -40,7 +40,7 @@ def test_reference_prefers_the_parents_copy_then_the_newest_of_the_same_host_and
     old, newer, other_host = (sid(1), snap(0)), (sid(2), snap(1)), (sid(3), snap(2, "x"))
     child = (sid(4), snap(3, parent=sid(1)))
     orphan = (sid(5), snap(4))
-    source = dict([(p[0], p) for p in (old, newer, other_host, child, orphan)])
+    source = {p[0]: p for p in (old, newer, other_host, child, orphan)}
     copies = {p[0]: (sid(100 + n), dataclasses.replace(p[1], original=p[0]))
               for n, p in enumerate((old, newer, other_host))}  # fmt: skip
     catalog = Catalog(dict(copies))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 from snapstore.backend import MemoryBackend
@@ -25,7 +26,7 @@ def _cuts(repo: Repository, data: bytes) -> list[int]:
 
 def test_adopted_content_keys_name_and_cut_alike_but_encrypt_apart(tmp_path: Path) -> None:
     source = _init(MemoryBackend(), tmp_path / "a", RepositoryConfig(chunker=SMALL))
-    config = RepositoryConfig().adopting(source.config.chunker, source.master.content_keys)
+    config = RepositoryConfig().adopting(source.config, source.master.content_keys)
     backend = MemoryBackend()
     target = _init(backend, tmp_path / "b", config)
     other = _init(MemoryBackend(), tmp_path / "c", RepositoryConfig(chunker=SMALL))
@@ -59,11 +60,24 @@ def test_a_plain_config_encodes_without_shared_keys() -> None:
 def test_fingerprint_depends_on_chunker_parameters(tmp_path: Path) -> None:
     source = _init(MemoryBackend(), tmp_path / "a")
     other_params = ChunkerParams(min_size=2048, avg_size=8192, max_size=32768)
-    config = RepositoryConfig().adopting(other_params, source.master.content_keys)
+    config = RepositoryConfig().adopting(replace(source.config, chunker=other_params), source.master.content_keys)
     target = _init(MemoryBackend(), tmp_path / "b", config)
     try:
         assert target.blob_id(b"x") == source.blob_id(b"x")
         assert target.content_fingerprint() != source.content_fingerprint()
+    finally:
+        source.close()
+        target.close()
+
+
+def test_both_chunker_parameter_sets_are_adopted(tmp_path: Path) -> None:
+    streams = ChunkerParams(min_size=512, avg_size=2048, max_size=8192)
+    source = _init(MemoryBackend(), tmp_path / "a", RepositoryConfig(chunker=SMALL, stream_chunker=streams))
+    target = _init(MemoryBackend(), tmp_path / "b",
+                   RepositoryConfig().adopting(source.config, source.master.content_keys))  # fmt: skip
+    try:
+        assert (target.config.chunker, target.config.stream_chunker) == (SMALL, streams)
+        assert target.content_fingerprint() == source.content_fingerprint()
     finally:
         source.close()
         target.close()
