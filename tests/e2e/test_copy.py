@@ -202,3 +202,20 @@ def test_init_from_repo_with_a_wrong_source_password_creates_nothing(snap: Snap,
     dst.fails("init", "--from-repo", snap.repo, "--from-password-file", wrong, code=12)
     assert not dst.repo.exists() or not any(dst.repo.iterdir())
     dst.fails("init", "--from-repo", tmp_path / "nothing", "--from-password-file", wrong, code=10)
+
+
+def test_a_copied_stream_deduplicates_with_the_same_stream_backed_up_in_the_destination(
+    snap: Snap, tmp_path: Path
+) -> None:  # fmt: skip
+    dump = tmp_path / "dump.sql"
+    dump.write_bytes(os.urandom(2 * MiB))  # cut into about 64 chunks of 32 KiB as a stream
+    with dump.open("rb") as stdin:
+        snap.backup("--stdin", "--stdin-filename", "/db/dump.sql", stdin=stdin)
+    dst = destination(tmp_path / "dst")
+    with dump.open("rb") as stdin:
+        direct = dst.backup("--stdin", "--stdin-filename", "/db/dump.sql", stdin=stdin)
+    assert direct["data_added"] == 2 * MiB
+    result = copy(dst, snap)
+    assert result["mode"] == "rechunk" and result["snapshots_copied"] == 1
+    assert result["bytes_read"] == 2 * MiB
+    assert result["data_blobs_added"] == 0  # cut by the destination's stream chunker, as there
