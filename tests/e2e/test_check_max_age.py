@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import S3TestServer
 from tests.e2e.conftest import Snap, init_local_repository
 
 
@@ -121,3 +122,16 @@ def test_probe_does_not_read_the_index(hosts: Snap, tmp_path: Path) -> None:
 
 def test_filters_need_max_age(hosts: Snap) -> None:
     hosts.fails("check", "--host", "web1", code=1)
+
+
+def test_probe_on_s3(snap_env: Snap, tmp_path: Path, s3_server: S3TestServer) -> None:
+    """The snapshot records are read (in parallel) from a real S3 server."""
+    location = s3_server.location(s3_server.unique_bucket_name("age"))
+    env = {**s3_server.env, "SNAP_REPOSITORY": location}
+    snap_env.ok("init", env=env)
+    (tmp_path / "src").mkdir()
+    for hours in (50, 20, 1.5):
+        snap_env.ok("backup", tmp_path / "src", "-q", "--time", _ago(hours), env=env)
+    done = snap_env.run("check", "--max-age", "2h", env=env)
+    assert done.returncode == 0, done.out + done.err
+    assert done.out.startswith("SNAP OK - newest snapshot 1h30m ago")
