@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 
+from snapstore.cli.allocator import use_one_malloc_arena
 from snapstore.cli.audit import audited
 from snapstore.cli.exit_codes import run_guarded
 
@@ -17,6 +18,7 @@ def _run() -> None:
 
 
 def main() -> None:
+    use_one_malloc_arena()
     # File names are bytes; one that is not valid UTF-8 is printed as the bytes it is (as ls
     # does), not turned into a UnicodeEncodeError on a terminal whose locale is UTF-8.
     if isinstance(sys.stdout, io.TextIOWrapper):
