@@ -16,6 +16,11 @@ class NotFoundError(BackendError):
     """An object the caller named does not exist in the backend."""
 
 
+class TransientBackendError(BackendError):
+    """A storage failure that may go away if the operation is tried again (a server error,
+    throttling, a dropped connection, a timeout, a read cut short)."""
+
+
 class AlreadyExistsError(BackendError):
     """An object that must be created only if absent already exists."""
 

@@ -25,8 +25,8 @@ LAYERS = {
 # library -> the only places (module path prefixes, relative to snapstore/) that may import it
 SINGLE_HOMES = {
     "lmdb": ("index/lmdb_cache.py",),
-    "boto3": ("backend/s3.py",),
-    "botocore": ("backend/s3.py",),
+    "boto3": ("backend/s3/",),
+    "botocore": ("backend/s3/",),
     "click": ("cli/",),
     "snapstore.chunker._fastcdc": ("chunker/__init__.py",),
 }

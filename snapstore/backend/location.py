@@ -8,30 +8,39 @@ backend module, and boto3 with it, is imported only when such a location is used
 
 Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the
 shared credentials file, instance roles), never from the location, so it is safe to print.
-The S3 backend is always opened with create_bucket=True: a missing bucket is created (so that
-`snap init` works on a fresh bucket); one HEAD per open is the cost.
+Timeouts and retries come from SNAP_S3_* variables (backend/s3/settings.py). Opening an S3
+location costs one HEAD of the bucket; with `create=True` (`snap init`) a missing bucket is
+created, otherwise it is a one-line error.
+
+Every backend returned counts its requests (`requests`, backend/request_counter.py): S3 its HTTP
+requests, a local folder one per operation through CountingBackend. S3 is wrapped in
+RetryingBackend, which tries transient failures again with backoff; local errors are not
+transient, so a local folder is not wrapped.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from snapstore.backend.base import Backend
+from snapstore.backend.counting import CountingBackend
 from snapstore.backend.local import LocalBackend
+from snapstore.backend.retrying import RetryingBackend
 from snapstore.errors import InputError
 
 
-def open_backend(location: str | None) -> Backend:
+def open_backend(location: str | None, *, create: bool = False) -> Backend:
     if not location:
         raise InputError("no repository given: use -r/--repo or SNAP_REPOSITORY")
     if location.startswith("s3:"):
-        return _open_s3(location.removeprefix("s3:"))
+        return _open_s3(location.removeprefix("s3:"), create)
     path = location.removeprefix("local:")
-    return LocalBackend(Path(path).expanduser().absolute())
+    return CountingBackend(LocalBackend(Path(path).expanduser().absolute()))
 
 
-def _open_s3(rest: str) -> Backend:
+def _open_s3(rest: str, create: bool) -> Backend:
     endpoint_url: str | None = None
     path = rest
     if rest.startswith(("http://", "https://")):
@@ -47,9 +56,13 @@ def _open_s3(rest: str) -> Backend:
             "s3:http(s)://host[:port]/bucket[/prefix]"
         )
     # Imported here so that only S3 users pay for loading boto3.
-    from snapstore.backend.s3 import S3Backend
+    from snapstore.backend.s3 import S3Backend, settings_from_environment
 
+    settings = settings_from_environment(os.environ)
     try:
-        return S3Backend(endpoint_url, bucket, prefix.strip("/"), create_bucket=True)
+        backend = S3Backend(
+            endpoint_url, bucket, prefix.strip("/"), create_bucket=create, settings=settings
+        )
     except ValueError as error:
         raise InputError(f"invalid S3 location s3:{rest}: {error}") from error
+    return RetryingBackend(backend, settings.retry)

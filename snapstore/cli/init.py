@@ -28,7 +28,7 @@ def init_command(
 ) -> None:  # fmt: skip
     """Create a new, empty, encrypted repository. With --from-repo, it adopts that repository's
     chunker parameters and content keys, so `snap copy` between them copies blobs by id."""
-    backend = open_backend(options.repo)
+    backend = open_backend(options.repo, create=True)
     config = RepositoryConfig(compression_level=compression_level, pack_size=pack_size_mib << 20)
     if from_repo:
         source_cache = Path(from_cache_dir).expanduser() if from_cache_dir else cache_dir(options)

@@ -1,11 +1,11 @@
-"""The S3 backend: objects in a bucket (AWS or any S3-compatible server), through boto3.
-
-This is the only module that imports boto3 or botocore (tests/test_layers.py checks it), and it is
-imported only when an `s3:` location is opened, so `snap` starts without loading boto3.
+"""S3Backend: the storage protocol on one bucket, optionally below a key prefix.
 
 An object `name` is stored under the key `<prefix>/<name>` (just `<name>` without a prefix).
-Retries with exponential backoff are botocore's own ("standard" mode, bounded attempts); every
-error that remains is mapped to `snapstore.errors` with a one-line message naming the object.
+botocore retries each HTTP request a few times (its "standard" mode: 5xx, throttling, dropped
+connections, timeouts); a failure that remains is raised as TransientBackendError when trying
+again later may help (the RetryingBackend wrapper does, with backoff), else as BackendError or
+NotFoundError, always one line naming the object. Every HTTP request sent (retries and listing
+pages included) is counted by kind in `requests`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
+from typing import Any
 
-import boto3
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.handlers import add_expect_header
 
 from snapstore.backend.base import (
     ObjectData,
@@ -28,30 +26,34 @@ from snapstore.backend.base import (
     validate_name,
     validate_prefix,
 )
-from snapstore.errors import BackendError, NotFoundError
+from snapstore.backend.request_counter import RequestCounter, counter_for_new_backend
+from snapstore.backend.s3.client import make_client
+from snapstore.backend.s3.errors import S3ErrorMapper, error_code, one_line
+from snapstore.backend.s3.settings import S3Settings
+from snapstore.errors import NotFoundError, TransientBackendError
 
-# Objects above this size are uploaded in parts; below it one PUT is faster and simpler.
+# Objects above this size are uploaded in parts (in parallel); below it one PUT is cheaper.
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
-DEFAULT_MAX_ATTEMPTS = 5
-# Enough connections for the thread pools of the layers above; botocore's default is 10.
-MAX_POOL_CONNECTIONS = 32
+MULTIPART_CHUNK_SIZE = 16 * 1024 * 1024
+MULTIPART_CONCURRENCY = 4
 
-_NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
-_DENIED_CODES = {"AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
 _UNSUPPORTED_CODES = {"NotImplemented", "501"}
 # AWS answers 409 when another conditional write on the same key is in flight: try again.
 _CONFLICT_CODES = {"ConditionalRequestConflict", "409"}
 _CONFLICT_RETRIES = 5
+_PRECONDITION_CODES = {"PreconditionFailed", "412"}
+_MISSING_BUCKET_CODES = {"404", "NoSuchBucket", "NotFound"}
 
 
 class S3Backend:
     """Implements `Backend` on one bucket, optionally below a key prefix.
 
-    `create_if_absent` uses a conditional PUT (`If-None-Match: *`), atomic on AWS and on servers
-    that implement it. A server that rejects the header (NotImplemented / 501) gets a HEAD then a
-    PUT instead, which is NOT atomic: two writers racing there can both get True. `remove` is a
-    HEAD then a DELETE (S3 deletes of missing keys succeed silently), so NotFoundError is reliable
-    only without concurrent removers.
+    `create_if_absent` uses a conditional PUT (`If-None-Match: *`), atomic on AWS (since 2024)
+    and on servers that implement it (SeaweedFS, MinIO, Ceph RGW). A server that answers
+    NotImplemented (501) gets a HEAD then a PUT instead, which is NOT atomic: two writers racing
+    there can both get True (docs/design.md, conditional writes). `remove` is a HEAD then a
+    DELETE (S3 deletes missing keys without complaint), so NotFoundError is reliable only
+    without concurrent removers.
     """
 
     def __init__(
@@ -64,7 +66,8 @@ class S3Backend:
         region_name: str | None = None,
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        settings: S3Settings | None = None,
+        counter: RequestCounter | None = None,
     ) -> None:
         if not bucket:
             raise ValueError("bucket name must not be empty")
@@ -72,39 +75,25 @@ class S3Backend:
         self._bucket = bucket
         where = f"{endpoint_url.rstrip('/')}/" if endpoint_url else ""
         self.location = f"s3:{where}{bucket}" + (f"/{self._prefix}" if self._prefix else "")
-        session = boto3.session.Session(
-            aws_access_key_id=access_key_id,
-            aws_secret_access_key=secret_access_key,
-            region_name=region_name,
+        self.requests = counter.attach() if counter is not None else counter_for_new_backend()
+        self._errors = S3ErrorMapper(bucket, self.location)
+        self._client = make_client(
+            endpoint_url,
+            region_name,
+            access_key_id,
+            secret_access_key,
+            settings or S3Settings(),
+            self.requests,
         )
-        # S3-compatible servers on a host:port rarely resolve virtual-host bucket names.
-        addressing = {"addressing_style": "path"} if endpoint_url else {}
-        config = Config(
-            retries={"max_attempts": max_attempts, "mode": "standard"},
-            max_pool_connections=MAX_POOL_CONNECTIONS,
-            connect_timeout=10,
-            read_timeout=30,
-            s3=addressing,
-            # Checksums only where S3 requires them: the default CRC trailers (aws-chunked
-            # uploads) are mishandled by some S3-compatible servers (SeaweedFS hangs on them).
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
+        self._region = self._client.meta.region_name
+        self._transfer = TransferConfig(
+            multipart_threshold=MULTIPART_THRESHOLD,
+            multipart_chunksize=MULTIPART_CHUNK_SIZE,
+            max_concurrency=MULTIPART_CONCURRENCY,
         )
-        self._region = session.region_name or ("us-east-1" if endpoint_url else None)
-        self._client = session.client(
-            "s3", endpoint_url=endpoint_url, region_name=self._region, config=config
-        )
-        # No `Expect: 100-continue` on uploads. When a server gives the final answer without a
-        # 100 first (legal: an empty body, a 412 of a conditional PUT, an error), botocore keeps
-        # that answer's status on the pooled connection, misreads the next response on it and
-        # waits for the read timeout (seen as 5-30 s stalls on SeaweedFS). Without the header a
-        # refused upload sends its body for nothing, a small price next to a stall.
-        self._client.meta.events.unregister("before-call.s3", add_expect_header)
-        self._transfer = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD)
         self._conditional_writes = True
         self._lock = threading.Lock()
-        if create_bucket:
-            self._create_bucket_if_missing()
+        self._check_bucket(create_bucket)
 
     # -- the protocol ----------------------------------------------------------------------
 
@@ -120,7 +109,7 @@ class S3Backend:
             else:
                 self._client.put_object(Bucket=self._bucket, Key=key, Body=content)
         except (ClientError, BotoCoreError) as error:
-            raise self._error(error, "save", name) from error
+            raise self._errors.map(error, "save", name) from error
 
     def create_if_absent(self, name: str, data: ObjectData) -> bool:
         key = self._key(name)
@@ -129,13 +118,11 @@ class S3Backend:
             if not self._conditional_writes:
                 return self._create_by_head_then_put(name, key, content)
             try:
-                self._client.put_object(
-                    Bucket=self._bucket, Key=key, Body=content, IfNoneMatch="*"
-                )
+                self._client.put_object(Bucket=self._bucket, Key=key, Body=content, IfNoneMatch="*")
                 return True
             except ClientError as error:
-                code = _code(error)
-                if code in {"PreconditionFailed", "412"}:
+                code = error_code(error)
+                if code in _PRECONDITION_CODES:
                     return False
                 if code in _UNSUPPORTED_CODES:
                     with self._lock:
@@ -143,10 +130,10 @@ class S3Backend:
                     continue
                 if code in _CONFLICT_CODES:
                     continue
-                raise self._error(error, "create", name) from error
+                raise self._errors.map(error, "create", name) from error
             except BotoCoreError as error:
-                raise self._error(error, "create", name) from error
-        raise BackendError(
+                raise self._errors.map(error, "create", name) from error
+        raise TransientBackendError(
             f"S3 create of {name!r} in {self.location} kept conflicting with other writers"
         )
 
@@ -163,23 +150,18 @@ class S3Backend:
             arguments["Range"] = f"bytes={offset}-{last}"
         try:
             response = self._client.get_object(**arguments)
-            body = response["Body"].read()
         except ClientError as error:
-            if _code(error) in {"InvalidRange", "416"}:
+            if error_code(error) in {"InvalidRange", "416"}:
                 # The range starts at or past the end: empty if exactly at the end, else an error.
                 range_end(name, self.stat(name).size, offset, length, self.location)
                 return b""
-            raise self._error(error, "load", name) from error
+            raise self._errors.map(error, "load", name) from error
         except BotoCoreError as error:
-            raise self._error(error, "load", name) from error
+            raise self._errors.map(error, "load", name) from error
+        body = self._read_body(name, response)
         if "Range" in arguments:
             total = _total_size(response.get("ContentRange"), offset + len(body))
             range_end(name, total, offset, length, self.location)
-        expected = response.get("ContentLength", len(body))
-        if len(body) != expected:
-            raise BackendError(
-                f"object {name!r} in {self.location}: got {len(body)} of {expected} bytes"
-            )
         return body
 
     def stat(self, name: str) -> ObjectInfo:
@@ -187,7 +169,7 @@ class S3Backend:
         try:
             response = self._client.head_object(Bucket=self._bucket, Key=key)
         except (ClientError, BotoCoreError) as error:
-            raise self._error(error, "stat", name) from error
+            raise self._errors.map(error, "stat", name) from error
         return ObjectInfo(name, int(response["ContentLength"]))
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -201,7 +183,7 @@ class S3Backend:
         try:
             self._client.delete_object(Bucket=self._bucket, Key=key)
         except (ClientError, BotoCoreError) as error:
-            raise self._error(error, "remove", name) from error
+            raise self._errors.map(error, "remove", name) from error
 
     def close(self) -> None:
         self._client.close()
@@ -211,6 +193,25 @@ class S3Backend:
     def _key(self, name: str) -> str:
         validate_name(name)
         return f"{self._prefix}/{name}" if self._prefix else name
+
+    def _read_body(self, name: str, response: dict[str, Any]) -> bytes:
+        """Read a GET's body whole; a transfer cut short is a transient error, never short data."""
+        expected = response.get("ContentLength")
+        try:
+            body: bytes = response["Body"].read()
+        except (BotoCoreError, OSError) as error:
+            raise TransientBackendError(
+                f"S3 load of {name!r} in {self.location} was cut short: {one_line(error)}"
+            ) from error
+        finally:
+            response["Body"].close()
+        self.requests.add_received(len(body))
+        if expected is not None and len(body) != expected:
+            raise TransientBackendError(
+                f"S3 load of {name!r} in {self.location} was cut short: got {len(body)} of "
+                f"{expected} bytes"
+            )
+        return body
 
     def _list(self, key_prefix: str, prefix: str) -> Iterator[ObjectInfo]:
         strip = len(self._prefix) + 1 if self._prefix else 0
@@ -222,7 +223,7 @@ class S3Backend:
                     if _is_object_name(name):
                         yield ObjectInfo(name, int(entry["Size"]))
         except (ClientError, BotoCoreError) as error:
-            raise self._error(error, "list", prefix or "/") from error
+            raise self._errors.map(error, "list", None) from error
 
     def _create_by_head_then_put(self, name: str, key: str, content: bytes) -> bool:
         """Fallback for servers without conditional PUT; not atomic (see the class docstring)."""
@@ -234,55 +235,52 @@ class S3Backend:
         try:
             self._client.put_object(Bucket=self._bucket, Key=key, Body=content)
         except (ClientError, BotoCoreError) as error:
-            raise self._error(error, "create", name) from error
+            raise self._errors.map(error, "create", name) from error
         return True
 
-    def _create_bucket_if_missing(self) -> None:
+    def _check_bucket(self, create: bool) -> None:
+        """One HEAD per open: a missing bucket or refused credentials fail here with a clear
+        message instead of as a puzzling 404 or 403 on the first object."""
         try:
             self._client.head_bucket(Bucket=self._bucket)
             return
         except ClientError as error:
-            if _code(error) not in {"404", "NoSuchBucket", "NotFound"}:
-                raise self._error(error, "open", None) from error
+            code = error_code(error)
+            if code not in _MISSING_BUCKET_CODES:
+                raise self._errors.map(self._explain_refusal(error), "open", None) from error
+            if not create:
+                raise self._errors.missing_bucket() from error
         except BotoCoreError as error:
-            raise self._error(error, "open", None) from error
+            raise self._errors.map(error, "open", None) from error
+        self._create_bucket()
+
+    def _explain_refusal(self, error: ClientError) -> ClientError:
+        """A HEAD answer has no body, so a 403 does not say whether the key or the secret is
+        wrong or the access denied; one LIST of at most one key tells."""
+        if error_code(error) not in {"403", "Forbidden"}:
+            return error
+        try:
+            self._client.list_objects_v2(Bucket=self._bucket, MaxKeys=1)
+        except ClientError as detailed:
+            return detailed
+        except BotoCoreError:
+            pass
+        return error
+
+    def _create_bucket(self) -> None:
         arguments: dict[str, object] = {"Bucket": self._bucket}
         if self._region and self._region != "us-east-1":
             arguments["CreateBucketConfiguration"] = {"LocationConstraint": self._region}
         try:
             self._client.create_bucket(**arguments)
         except ClientError as error:
-            if _code(error) not in {"BucketAlreadyOwnedByYou"}:
-                raise self._error(error, "create bucket", None) from error
+            if error_code(error) not in {"BucketAlreadyOwnedByYou"}:
+                raise self._errors.map(error, "create bucket", None) from error
         except BotoCoreError as error:
-            raise self._error(error, "create bucket", None) from error
-
-    def _error(self, error: Exception, operation: str, name: str | None) -> BackendError:
-        what = f"object {name!r} in {self.location}" if name else self.location
-        if isinstance(error, ClientError):
-            code = _code(error)
-            message = error.response.get("Error", {}).get("Message") or code
-            if code == "NoSuchBucket":
-                return BackendError(f"S3 {operation} failed: bucket {self._bucket!r} does not exist")
-            if code in _NOT_FOUND_CODES and name is not None:
-                return NotFoundError(f"{what} not found")
-            if code in _DENIED_CODES:
-                return BackendError(
-                    f"S3 {operation} of {what} denied ({code}): check the credentials and the "
-                    f"permissions on bucket {self._bucket!r}"
-                )
-            return BackendError(_one_line(f"S3 {operation} of {what} failed: {code}: {message}"))
-        return BackendError(_one_line(f"S3 {operation} of {what} failed: {error}"))
+            raise self._errors.map(error, "create bucket", None) from error
 
     def __repr__(self) -> str:
         return f"S3Backend({self.location!r})"
-
-
-def _code(error: ClientError) -> str:
-    code = error.response.get("Error", {}).get("Code")
-    if code:
-        return str(code)
-    return str(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
 
 
 def _total_size(content_range: str | None, fallback: int) -> int:
@@ -301,7 +299,3 @@ def _is_object_name(name: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
