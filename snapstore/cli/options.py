@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
+from snapstore.cli import request_report
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -73,6 +75,8 @@ def command_options(func: F) -> F:
         own = GlobalOptions(**{f.name: kwargs.pop(f.name) for f in fields(GlobalOptions)})
         ctx = click.get_current_context()
         base = ctx.find_root().obj if isinstance(ctx.find_root().obj, GlobalOptions) else GlobalOptions()
-        return func(*args, options=base.merged(own), **kwargs)
+        options = base.merged(own)
+        request_report.start(ctx, options)
+        return func(*args, options=options, **kwargs)
 
     return _apply(wrapper, with_env=False)  # type: ignore[return-value]

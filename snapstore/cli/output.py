@@ -13,8 +13,20 @@ import click
 
 from snapstore.model import Snapshot
 
+# Key in the root click context's meta of a function that may hold a --json document back to
+# print it later (request_report.py adds the request counts); it returns True if it did.
+JSON_HOOK = "snapstore.json_hook"
+
 
 def emit_json(value: Any) -> None:
+    context = click.get_current_context(silent=True)
+    hold = context.find_root().meta.get(JSON_HOOK) if context is not None else None
+    if hold is not None and hold(value):
+        return
+    print_json(value)
+
+
+def print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str))
 
 
