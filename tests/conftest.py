@@ -7,6 +7,7 @@ its own bucket. It returns an `S3TestServer`:
 - `endpoint_url`, `access_key_id`, `secret_access_key`, `region`: how to reach it;
 - `env`: the AWS_* variables that give `snap` (a subprocess) these credentials, with the user's
   own AWS config and credential files masked; merge it into the subprocess environment;
+- `reader_env`: the AWS_* credentials of a second identity that may only read and list;
 - `new_bucket(hint)`: create a fresh, empty bucket and return its name;
 - `unique_bucket_name(hint)`: a fresh name without creating the bucket (for `snap init`);
 - `location(bucket, prefix="")`: the repository location `s3:http://127.0.0.1:PORT/bucket[/prefix]`;
@@ -30,6 +31,8 @@ import pytest
 
 from tests.backend.seaweed import (
     ACCESS_KEY,
+    READER_ACCESS_KEY,
+    READER_SECRET_KEY,
     SECRET_KEY,
     SeaweedServer,
     SeaweedStartError,
@@ -58,6 +61,10 @@ class S3TestServer:
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+
+    @property
+    def reader_env(self) -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": READER_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": READER_SECRET_KEY}
 
     def unique_bucket_name(self, hint: str = "test") -> str:
         """A bucket name no other test of any session on this server uses (S3 rules: 3-63

@@ -28,10 +28,14 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ACCESS_KEY = "snapstore-test"
 SECRET_KEY = "snapstore-test-secret"
+# A second identity that may only read and list, for tests of refused writes.
+READER_ACCESS_KEY = "snapstore-reader"
+READER_SECRET_KEY = "snapstore-reader-secret"
 START_TIMEOUT_SECONDS = 60.0
 STOP_GRACE_SECONDS = 3.0
 WORKDIR_PREFIX = "snapstore-seaweed-"
@@ -86,12 +90,19 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it when its parent dies (Linux only)."""
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A function for Popen's preexec_fn that asks the kernel to SIGTERM the child when its
+    parent dies (Linux prctl), or None where prctl is missing. libc is loaded here, in the
+    parent, so the child only makes one foreign call between fork and exec."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+    def set_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+
+    return set_signal
 
 
 def _pid_alive(pid: int) -> bool:
@@ -144,7 +155,12 @@ class SeaweedServer:
             "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }
-        config.write_text(json.dumps({"identities": [identity]}))
+        reader = {
+            "name": "reader",
+            "credentials": [{"accessKey": READER_ACCESS_KEY, "secretKey": READER_SECRET_KEY}],
+            "actions": ["Read", "List"],
+        }
+        config.write_text(json.dumps({"identities": [identity, reader]}))
         # weed reads master.toml from its working folder. One volume per bucket (collection)
         # instead of 7: the tests make hundreds of small buckets.
         (self.workdir / "master.toml").write_text("[master.volume_growth]\ncopy_1 = 1\n")
@@ -183,7 +199,8 @@ class SeaweedServer:
                 stdin=subprocess.DEVNULL,
                 env=environment,
                 cwd=self.workdir,
-                preexec_fn=_die_with_parent,
+                # Only a foreign call in the child: safe enough with threads around.
+                preexec_fn=_parent_death_signal(),  # noqa: PLW1509
             )
         finally:
             log.close()
