@@ -1,0 +1,132 @@
+"""Backups and restores on a real S3 server (SeaweedFS) through a fault-injecting wrapper: a share
+of requests fail, are delayed, lose their answer after taking effect, or have their download
+cut short. With retries (RetryingBackend, as `snap` opens S3) everything still succeeds bit for
+bit; when retries run out the error is one line, and the repository stays consistent: the next
+backup works and a full check finds nothing wrong."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from snapstore.archiver import Archiver, BackupOptions, ExcludeRules
+from snapstore.backend import Backend
+from snapstore.backend.faulty import FaultyBackend, RandomFaults
+from snapstore.backend.retrying import RetryingBackend, RetryPolicy
+from snapstore.backend.s3 import S3Backend
+from snapstore.checker import CheckOptions, check_repository
+from snapstore.errors import TransientBackendError
+from snapstore.repository import Repository
+from snapstore.restorer import RestoreOptions, Restorer
+from tests.conftest import S3TestServer
+from tests.e2e.conftest import CHEAP_KDF, PASSWORD
+from tests.e2e.sample_tree import build_sample_tree
+from tests.e2e.tree_compare import assert_same_tree
+
+# Retries as `snap` makes them, without the waiting.
+FAST_RETRIES = RetryPolicy(retries=8, base_delay=0.001, max_delay=0.01)
+
+
+def s3_backend(server: S3TestServer, bucket: str) -> S3Backend:
+    return S3Backend(server.endpoint_url, bucket, "repo", region_name=server.region,
+                     access_key_id=server.access_key_id,
+                     secret_access_key=server.secret_access_key)  # fmt: skip
+
+
+def backup(repo: Repository, source: Path) -> str:
+    options = BackupOptions(paths=(source,), hostname="faulty-host", username="u")
+    return Archiver(repo, options, ExcludeRules(), None).run().snapshot_id
+
+
+def restore_and_compare(repo: Repository, snapshot_id: str, source: Path, target: Path) -> None:
+    Restorer(repo, repo.load_snapshot(snapshot_id), RestoreOptions(target=target)).run()
+    restored = os.fsencode(target / source.relative_to("/"))
+    assert assert_same_tree(os.fsencode(source), restored, with_xattrs=False) > 20
+
+
+def full_check_errors(backend: Backend, cache: Path) -> list[str]:
+    repo = Repository.open(backend, PASSWORD, cache)
+    try:
+        report = check_repository(repo, CheckOptions(read_data=True))
+    finally:
+        repo.close()
+    return [problem.message for problem in report.errors]
+
+
+def test_backup_and_restore_succeed_through_faults(
+    tmp_path: Path, s3_server: S3TestServer, s3_bucket: str
+) -> None:
+    faults = RandomFaults(
+        seed=7, fail=0.15, lose_response=0.15, cut_reads=0.2, delay=0.1, delay_seconds=0.02
+    )
+    healthy = s3_backend(s3_server, s3_bucket)
+    faulty = RetryingBackend(FaultyBackend.random(healthy, faults), FAST_RETRIES)
+    tree = build_sample_tree(tmp_path / "src")
+
+    repo = Repository.init(faulty, PASSWORD, tmp_path / "cache-1", kdf=CHEAP_KDF)
+    try:
+        first = backup(repo, tree.root)
+        (tree.root / "small.txt").write_bytes(b"changed\n")
+        second = backup(repo, tree.root)
+    finally:
+        repo.close()
+    # A new cache: the restore reads index, trees and data through the faults.
+    repo = Repository.open(faulty, PASSWORD, tmp_path / "cache-2")
+    try:
+        restore_and_compare(repo, second, tree.root, tmp_path / "restored")
+        assert {snapshot_id for snapshot_id, _ in repo.list_snapshots()} == {first, second}
+    finally:
+        repo.close()
+
+    assert faults.injected["fail"] > 5 and faults.injected["lose_response"] > 5
+    assert faults.injected["cut_read"] > 5 and faults.injected["delay"] > 5
+    assert faulty.retried >= sum(faults.injected[k] for k in ("fail", "lose_response", "cut_read"))
+    assert full_check_errors(healthy, tmp_path / "cache-check") == []
+
+
+class ServerDownAfter:
+    """A fault plan: the first `healthy_writes` saves go through, then every request fails (a
+    server that stays down longer than the retries last)."""
+
+    def __init__(self, healthy_writes: int) -> None:
+        self.writes_left = healthy_writes
+        self.down = False
+
+    def __call__(self, kind: str, name: str) -> BaseException | None:
+        if not self.down and kind == "save":
+            self.writes_left -= 1
+            self.down = self.writes_left < 0
+        return TransientBackendError(f"injected: server down ({kind} {name!r})") if self.down else None
+
+
+@pytest.mark.parametrize("healthy_writes", [0, 2])
+def test_backup_fails_cleanly_when_retries_run_out(
+    tmp_path: Path, s3_server: S3TestServer, s3_bucket: str, healthy_writes: int
+) -> None:
+    healthy = s3_backend(s3_server, s3_bucket)
+    Repository.init(healthy, PASSWORD, tmp_path / "cache-init", kdf=CHEAP_KDF).close()
+    tree = build_sample_tree(tmp_path / "src")
+    outage = ServerDownAfter(healthy_writes)
+    failing = RetryingBackend(FaultyBackend(healthy, outage), RetryPolicy(2, 0.001, 0.01))
+
+    repo = Repository.open(failing, PASSWORD, tmp_path / "cache-1")
+    with pytest.raises(TransientBackendError) as failure:
+        try:
+            backup(repo, tree.root)
+        finally:
+            outage.down = False  # so that closing can release the lock, as after an outage
+            repo.close()
+    message = str(failure.value)
+    assert "gave up after 3 attempts" in message and "\n" not in message
+
+    # The server is back: the next backup works, restores bit for bit, and nothing is broken.
+    repo = Repository.open(RetryingBackend(healthy, FAST_RETRIES), PASSWORD, tmp_path / "cache-1")
+    try:
+        snapshot_id = backup(repo, tree.root)
+        assert [sid for sid, _ in repo.list_snapshots()] == [snapshot_id]
+        restore_and_compare(repo, snapshot_id, tree.root, tmp_path / "restored")
+    finally:
+        repo.close()
+    assert full_check_errors(healthy, tmp_path / "cache-check") == []
