@@ -32,11 +32,6 @@ from snapstore.backend.s3.errors import S3ErrorMapper, error_code, one_line
 from snapstore.backend.s3.settings import S3Settings
 from snapstore.errors import NotFoundError, TransientBackendError
 
-# Objects above this size are uploaded in parts (in parallel); below it one PUT is cheaper.
-MULTIPART_THRESHOLD = 64 * 1024 * 1024
-MULTIPART_CHUNK_SIZE = 16 * 1024 * 1024
-MULTIPART_CONCURRENCY = 4
-
 _UNSUPPORTED_CODES = {"NotImplemented", "501"}
 # AWS answers 409 when another conditional write on the same key is in flight: try again.
 _CONFLICT_CODES = {"ConditionalRequestConflict", "409"}
@@ -77,19 +72,20 @@ class S3Backend:
         self.location = f"s3:{where}{bucket}" + (f"/{self._prefix}" if self._prefix else "")
         self.requests = counter.attach() if counter is not None else counter_for_new_backend()
         self._errors = S3ErrorMapper(bucket, self.location)
+        self._settings = settings or S3Settings()
         self._client = make_client(
             endpoint_url,
             region_name,
             access_key_id,
             secret_access_key,
-            settings or S3Settings(),
+            self._settings,
             self.requests,
         )
         self._region = self._client.meta.region_name
         self._transfer = TransferConfig(
-            multipart_threshold=MULTIPART_THRESHOLD,
-            multipart_chunksize=MULTIPART_CHUNK_SIZE,
-            max_concurrency=MULTIPART_CONCURRENCY,
+            multipart_threshold=self._settings.multipart_threshold,
+            multipart_chunksize=self._settings.multipart_chunk_size,
+            max_concurrency=self._settings.multipart_concurrency,
         )
         self._conditional_writes = True
         self._lock = threading.Lock()
@@ -102,7 +98,7 @@ class S3Backend:
         # bytes() copies (the caller may reuse its buffer) and flattens any memoryview format.
         content = bytes(data)
         try:
-            if len(content) > MULTIPART_THRESHOLD:
+            if len(content) > self._settings.multipart_threshold:
                 self._client.upload_fileobj(
                     io.BytesIO(content), self._bucket, key, Config=self._transfer
                 )
@@ -217,7 +213,12 @@ class S3Backend:
         strip = len(self._prefix) + 1 if self._prefix else 0
         paginator = self._client.get_paginator("list_objects_v2")
         try:
-            for page in paginator.paginate(Bucket=self._bucket, Prefix=key_prefix):
+            pages = paginator.paginate(
+                Bucket=self._bucket,
+                Prefix=key_prefix,
+                PaginationConfig={"PageSize": self._settings.list_page_size},
+            )
+            for page in pages:
                 for entry in page.get("Contents", ()):
                     name = entry["Key"][strip:]
                     if _is_object_name(name):

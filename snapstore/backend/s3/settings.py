@@ -18,6 +18,13 @@ class S3Settings:
     request_attempts: int = 3
     # Enough connections for the uploader threads and the restorer's readers; botocore has 10.
     max_connections: int = 32
+    # Objects above the threshold are uploaded in parts, in parallel; below it one PUT is cheaper.
+    # Parts are at least 5 MiB on S3.
+    multipart_threshold: int = 64 * 1024 * 1024
+    multipart_chunk_size: int = 16 * 1024 * 1024
+    multipart_concurrency: int = 4
+    # Keys per LIST request (S3 gives at most 1000).
+    list_page_size: int = 1000
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
