@@ -41,7 +41,9 @@ def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {key: after[key] - before[key] for key in after if after[key] != before[key]}
 
 
-def test_each_operation_costs_the_requests_it_sends(s3_server: S3TestServer, s3_bucket: str) -> None:
+def test_each_operation_costs_the_requests_it_sends(
+    s3_server: S3TestServer, s3_bucket: str
+) -> None:
     backend = make(s3_server, s3_bucket, list_page_size=3)
     assert counts(backend)["HEAD"] == 1  # the bucket check when opened
     steps = [
@@ -96,8 +98,13 @@ def test_empty_then_full_uploads_do_not_stall(s3_server: S3TestServer, s3_bucket
 
 def test_settings_from_environment() -> None:
     settings = settings_from_environment(
-        {"SNAP_S3_RETRIES": "2", "SNAP_S3_READ_TIMEOUT": "7.5", "SNAP_S3_RETRY_DELAY": "0.1",
-         "SNAP_S3_CONNECT_TIMEOUT": "", "OTHER": "x"}  # fmt: skip
+        {
+            "SNAP_S3_RETRIES": "2",
+            "SNAP_S3_READ_TIMEOUT": "7.5",
+            "SNAP_S3_RETRY_DELAY": "0.1",
+            "SNAP_S3_CONNECT_TIMEOUT": "",
+            "OTHER": "x",
+        }
     )
     assert settings.retry == RetryPolicy(retries=2, base_delay=0.1)
     assert settings.read_timeout == 7.5 and settings.connect_timeout == S3Settings().connect_timeout
@@ -105,8 +112,8 @@ def test_settings_from_environment() -> None:
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"), [("SNAP_S3_RETRIES", "many"), ("SNAP_S3_RETRIES", "-1"),
-                            ("SNAP_S3_READ_TIMEOUT", "0")]  # fmt: skip
+    ("variable", "value"),
+    [("SNAP_S3_RETRIES", "many"), ("SNAP_S3_RETRIES", "-1"), ("SNAP_S3_READ_TIMEOUT", "0")],
 )
 def test_bad_settings_name_the_variable(variable: str, value: str) -> None:
     with pytest.raises(InputError, match=variable):
@@ -139,8 +146,12 @@ def test_server_without_conditional_writes_gets_head_then_put(
 
 @pytest.mark.parametrize(
     ("code", "status", "transient"),
-    [("SlowDown", 503, True), ("InternalError", 500, True), ("AccessDenied", 403, False),
-     ("NoSuchKey", 404, False)],  # fmt: skip
+    [
+        ("SlowDown", 503, True),
+        ("InternalError", 500, True),
+        ("AccessDenied", 403, False),
+        ("NoSuchKey", 404, False),
+    ],
 )
 def test_errors_are_transient_only_when_retrying_may_help(
     stubbed: tuple[S3Backend, Stubber], code: str, status: int, transient: bool
