@@ -6,7 +6,10 @@ backup works and a full check finds nothing wrong."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from snapstore.restorer import RestoreOptions, Restorer
 from tests.conftest import S3TestServer
 from tests.e2e.conftest import CHEAP_KDF, PASSWORD
 from tests.e2e.sample_tree import build_sample_tree
+from tests.e2e.test_s3 import S3Snap
 from tests.e2e.tree_compare import assert_same_tree
 
 # Retries as `snap` makes them, without the waiting.
@@ -98,7 +102,9 @@ class ServerDownAfter:
         if not self.down and kind == "save":
             self.writes_left -= 1
             self.down = self.writes_left < 0
-        return TransientBackendError(f"injected: server down ({kind} {name!r})") if self.down else None
+        return (
+            TransientBackendError(f"injected: server down ({kind} {name!r})") if self.down else None
+        )
 
 
 @pytest.mark.parametrize("healthy_writes", [0, 2])
@@ -130,3 +136,97 @@ def test_backup_fails_cleanly_when_retries_run_out(
     finally:
         repo.close()
     assert full_check_errors(healthy, tmp_path / "cache-check") == []
+
+
+class OutageProxy:
+    """A TCP proxy on 127.0.0.1 in front of the S3 server that goes down for good once
+    `bytes_before_outage` bytes went from client to server: every connection is then cut and
+    new ones are closed at once, as when a link or a server dies during a backup."""
+
+    def __init__(self, target_port: int, bytes_before_outage: int) -> None:
+        self.target_port = target_port
+        self.budget = bytes_before_outage
+        self.down = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            if self.down:
+                client.close()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            with self._lock:
+                self._sockets += [client, server]
+            threading.Thread(target=self._pipe, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, False), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, upload: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if upload:
+                    with self._lock:
+                        self.budget -= len(data)
+                    if self.budget < 0:
+                        self.go_down()
+                        return
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def go_down(self) -> None:
+        self.down = True
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+    def close(self) -> None:
+        self.go_down()
+        self._listener.close()
+
+
+def test_snap_backup_fails_in_one_line_when_the_server_stays_down(
+    tmp_path: Path, s3_server: S3TestServer, s3_bucket: str
+) -> None:
+    Repository.init(
+        s3_backend(s3_server, s3_bucket), PASSWORD, tmp_path / "c0", kdf=CHEAP_KDF
+    ).close()
+    source = tmp_path / "src"
+    source.mkdir()
+    for number in range(4):
+        (source / f"f{number}").write_bytes(os.urandom(300_000))
+    proxy = OutageProxy(int(s3_server.endpoint_url.rsplit(":", 1)[1]), 400_000)
+    try:
+        via_proxy = f"s3:http://127.0.0.1:{proxy.port}/{s3_bucket}/repo"
+        snap = S3Snap(tmp_path / "snap", location=via_proxy, server_env=s3_server.env)
+        fast = {"SNAP_S3_RETRIES": "2", "SNAP_S3_RETRY_DELAY": "0.01", "SNAP_S3_REQUEST_ATTEMPTS": "1",
+                "SNAP_S3_CONNECT_TIMEOUT": "2", "SNAP_S3_READ_TIMEOUT": "5"}  # fmt: skip
+        message = snap.fails("backup", source, code=1, env=fast)
+        assert proxy.down
+        assert "gave up after 3 attempts" in message, message
+    finally:
+        proxy.close()
+
+    # The server is reachable again: the next backup works and everything checks clean.
+    direct = S3Snap(tmp_path / "snap", location=s3_server.location(s3_bucket, "repo"),
+                    server_env=s3_server.env)  # fmt: skip
+    document = direct.backup(source)
+    assert [s["id"] for s in direct.json("snapshots")] == [document["snapshot_id"]]
+    assert direct.json("check", "--read-data")["ok"]
+    direct.ok("restore", "latest", "--target", tmp_path / "restored")
+    restored = tmp_path / "restored" / source.relative_to("/")
+    assert all((restored / p.name).read_bytes() == p.read_bytes() for p in source.iterdir())
