@@ -8,8 +8,11 @@ has a *name*, a relative slash-separated string such as `config`, `keys/<hex>` o
 sharded is decided by the repository layer, never here.
 
 `Backend` is the protocol; the conformance suite in tests/backend runs against every
-implementation. Optional backends with heavy dependencies (S3: boto3) live in their own modules
-and are not imported here.
+implementation. Optional backends with heavy dependencies (S3: boto3, in the `s3` package) are
+not imported here. *Wrappers* add a behaviour to any backend: `retrying` (transient failures
+tried again with backoff), `counting` (one request counted per call), `faulty` (injected faults,
+for tests). Every backend `location.open_backend` returns counts its *requests* by kind (PUT,
+GET, HEAD, LIST, DELETE) and bytes moved (`request_counter`).
 """
 
 from __future__ import annotations
