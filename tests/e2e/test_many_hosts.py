@@ -14,8 +14,6 @@ import json
 import os
 import shutil
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from snapstore.backend import Backend, LocalBackend
 from snapstore.backend.faulty import FaultyBackend
 from snapstore.index import INDEX_FOLDER
 from snapstore.repository import Repository, RepositoryConfig
-from tests.backend.seaweed import ACCESS_KEY, SECRET_KEY, SeaweedServer
+from tests.conftest import S3TestServer
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.fleet import Fleet, Place
 from tests.e2e.many_hosts_corpus import HOSTS, Corpus, build_corpus
@@ -40,32 +38,25 @@ RETRY_MESSAGE = "deleted by a concurrent prune; the snapshot was not saved: run 
 # -- where the repository lives --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def seaweed() -> Iterator[SeaweedServer]:
-    server = SeaweedServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["local", "s3"])
 def place(request: pytest.FixtureRequest, tmp_path: Path) -> Place:
     if request.param == "local":
         folder = tmp_path / "repo"
         return Place("local", str(folder), tmp_path / "place", lambda: LocalBackend(folder))
-    server: SeaweedServer = request.getfixturevalue("seaweed")
-    bucket = f"many-hosts-{uuid.uuid4().hex[:12]}"
-    credentials = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-                   "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+    server: S3TestServer = request.getfixturevalue("s3_server")
+    bucket = server.new_bucket("many-hosts")
 
     def open_s3() -> Backend:
         from snapstore.backend.s3 import S3Backend
 
-        return S3Backend(server.endpoint_url, bucket, create_bucket=True,
-                         access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY)  # fmt: skip
+        return S3Backend(
+            server.endpoint_url,
+            bucket,
+            access_key_id=server.access_key_id,
+            secret_access_key=server.secret_access_key,
+        )
 
-    return Place("s3", f"s3:{server.endpoint_url}/{bucket}", tmp_path / "place", open_s3,
-                 credentials)  # fmt: skip
+    return Place("s3", server.location(bucket), tmp_path / "place", open_s3, server.env)
 
 
 @pytest.fixture
@@ -317,11 +308,10 @@ def test_a_hosts_cache_merges_only_the_index_files_other_hosts_wrote(
 ) -> None:
     with Fleet(place) as fleet:
         seeded(place, fleet, corpus)
-        fleet.ok("h1", "backup", "--host", "h1", corpus.sources["h1"])
         repo = place.open("h1")
         known = repo.cache.known_files()
         repo.close()
-        assert known  # h1's cache holds the seed's files and its own
+        assert known  # h1's cache holds the seed's index files
         fleet.together(
             HOSTS[1:], lambda host: fleet.ok(host, "backup", "--host", host, corpus.sources[host])
         )
@@ -343,7 +333,7 @@ def test_a_hosts_cache_merges_only_the_index_files_other_hosts_wrote(
             assert (report.rebuilt, report.merged) == (False, len(written_by_others))
             assert sorted(loaded) == sorted(written_by_others)  # known files are not read again
             assert repo.cache.known_files() == listed
-            # h1 now deduplicates against what the others stored: the files h2 shares with it.
+            # h1 now deduplicates against what the others stored, such as a file h2 shares with it.
             shared = (corpus.sources["h2"] / "new" / "pair-a.bin").read_bytes()
             assert repo.has_data(repo.blob_id(shared))
         finally:
