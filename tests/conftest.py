@@ -16,6 +16,9 @@ its own bucket. It returns an `S3TestServer`:
 `s3_bucket` (function scope) is a fresh, empty bucket name on that server.
 
 A server that cannot start fails the tests that need it; they are never skipped.
+
+The database servers `postgres_server`, `mariadb_server` and `redis_server` (session scope) come
+from tests/databases/fixtures.py, registered here for every folder (`pytest_plugins`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from tests.backend.seaweed import (
     SeaweedStartError,
     remove_stale_workdirs,
 )
+
+pytest_plugins = ["tests.databases.fixtures"]
 
 _bucket_numbers = itertools.count()
 

@@ -1,4 +1,4 @@
-"""The database servers (fixtures.py) and the `snap` fixtures of the end-to-end tests."""
+"""The `snap` fixtures of the end-to-end tests; the database servers come from fixtures.py
+through tests/conftest.py."""
 
-from tests.databases.fixtures import mariadb_server, postgres_server, redis_server  # noqa: F401
 from tests.e2e.conftest import snap, snap_env  # noqa: F401
