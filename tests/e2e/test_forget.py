@@ -97,7 +97,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 
 def test_json_shape_with_exact_ids_times_and_reasons(history: History) -> None:
     document = history.snap.json("forget", "--dry-run", "--keep-last", "1", "--host", "h2")
-    assert set(document) == {"dry_run", "groups"} and document["dry_run"] is True
+    # "requests": the storage requests of the command (cli/request_report.py).
+    assert set(document) == {"dry_run", "groups", "requests"} and document["dry_run"] is True
     (group,) = document["groups"]
     assert set(group) == {"group", "keep", "remove"}
     assert group["group"] == {"hostname": "h2", "paths": [str(history.folders["src"])]}
