@@ -35,22 +35,28 @@ MIN_REDACTED = 6
     "--metrics-file", type=click.Path(path_type=Path), envvar="SNAP_METRICS_FILE",
     help="Write Prometheus metrics of this run to FILE (node_exporter textfile collector).",
 )  # fmt: skip
+@click.option("-n", "--dry-run", is_flag=True,
+              help="Backup, forget, prune and copy with --dry-run (nothing stored or removed); "
+                   "hooks and check are listed, not run.")  # fmt: skip
 @command_options
 def run_command(
-    options: GlobalOptions, profile_name: str, config_path: Any, metrics_file: Path | None
-) -> None:
+    options: GlobalOptions, profile_name: str, config_path: Any, metrics_file: Path | None,
+    dry_run: bool,
+) -> None:  # fmt: skip
     """Run PROFILE's routine: backup, forget, prune and check when due, copy, hooks."""
     # The profile names the repository: -r and $SNAP_REPOSITORY do not apply to a run.
     config = open_config(config_path)
     profile = config.profile(profile_name)
     state_dir = config.state_dir or default_state_dir(os.environ, is_root())
     with run_lock(state_dir, profile.name):
-        _run_profile(options, profile, load_state(state_dir, profile.name), metrics_file)
+        state = load_state(state_dir, profile.name)
+        _run_profile(options, profile, state, None if dry_run else metrics_file, dry_run)
 
 
 def _run_profile(
-    options: GlobalOptions, profile: Profile, state: RunState, metrics_file: Path | None
-) -> None:
+    options: GlobalOptions, profile: Profile, state: RunState, metrics_file: Path | None,
+    dry_run: bool,
+) -> None:  # fmt: skip
     cache_dir = profile.cache_dir or options.cache_dir
     repository_args = [
         "--repo",
@@ -64,7 +70,7 @@ def _run_profile(
     commands = [profile.password.command, profile.copy.password.command if profile.copy else None]
     secrets += [c for c in commands if c and len(c) >= MIN_REDACTED]
     show = _Printer(options, secrets)
-    routine = Routine(profile, state, repository_args, on_step=show.step)
+    routine = Routine(profile, state, repository_args, on_step=show.step, dry_run=dry_run)
     started = time.monotonic()
     with environment(dict(profile.environment)):
         report = _run(routine, profile, options, secrets)
@@ -120,13 +126,15 @@ def _redact(value: Any, secrets: list[str]) -> Any:
 
 
 def _document(report: RunReport) -> dict[str, Any]:
-    return {"profile": report.profile, "started": report.started.isoformat(),
+    return {"profile": report.profile, "started": report.started.isoformat(), "dry_run": report.dry_run,
             "ok": not report.failed_steps, "exit_code": report.exit_code,
             "failed_steps": report.failed_steps, "snapshot_ids": report.snapshot_ids,
             "steps": [step.to_json() for step in report.steps]}  # fmt: skip
 
 
 def _verdict(report: RunReport) -> str:
+    if report.dry_run and not report.failed_steps:
+        return f"run {report.profile}: dry run, nothing was changed"
     if report.failed_steps:
         return f"run {report.profile} failed: {', '.join(report.failed_steps)}"
     return f"run {report.profile}: ok"
@@ -155,6 +163,8 @@ def _summary(step: StepResult) -> str:
         step.failed or step.status != "ok" or step.name.startswith(("before", "after"))
     ):
         return step.message
+    if document.get("dry_run"):
+        return _dry_run_summary(step.name, document)
     if step.name.startswith("backup") and document.get("snapshot_id"):
         return (f"snapshot {document['snapshot_id'][:8]} saved: {document.get('files_new', 0)} new, "
                 f"{document.get('files_changed', 0)} changed files, "
@@ -174,6 +184,19 @@ def _summary(step: StepResult) -> str:
             f"{len(document['copied'])} snapshots copied, {len(document['skipped'])} already there"
         )
     return step.message or ""
+
+
+def _dry_run_summary(name: str, document: dict[str, Any]) -> str:
+    if name.startswith("backup"):
+        return (f"dry run: {document.get('files_new', 0)} new, {document.get('files_changed', 0)} "
+                f"changed files, {human_bytes(document.get('data_added', 0))} would be added")  # fmt: skip
+    if name == "forget" and "groups" in document:
+        return f"dry run: {sum(len(g['remove']) for g in document['groups'])} snapshots would be removed"
+    if name == "prune":
+        return f"dry run: {document.get('deleted_packs', 0)} packs would be deleted now"
+    if name == "copy" and "copied" in document:
+        return f"dry run: {len(document['copied'])} snapshots would be copied"
+    return "dry run"
 
 
 def _details(step: StepResult, verbose: bool) -> list[str]:

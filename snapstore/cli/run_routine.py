@@ -24,6 +24,7 @@ from snapstore.cli.run_steps import (
     NOT_DUE,
     OK_STATUS,
     SKIPPED,
+    WOULD_RUN,
     StepResult,
     command_help,
     run_command,
@@ -46,6 +47,7 @@ class RunReport:
     profile: str
     started: datetime
     steps: list[StepResult] = field(default_factory=list)
+    dry_run: bool = False
 
     @property
     def failed_steps(self) -> list[str]:
@@ -75,9 +77,10 @@ class Routine:
     password: bytes = b""  # the profile's, read once; every step uses it
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     blocked: StepResult | None = None  # a failure found before the steps (no password)
+    dry_run: bool = False  # backup, forget, prune and copy with --dry-run; no hook, no check
 
     def run(self) -> RunReport:
-        report = RunReport(self.profile.name, self.clock())
+        report = RunReport(self.profile.name, self.clock(), dry_run=self.dry_run)
         aborted = self._hooks("before", self.profile.before, report, outcome=None)
         if aborted or self.blocked is not None:
             if self.blocked is not None and not aborted:
@@ -123,9 +126,14 @@ class Routine:
                 self._command(report, "prune", "prune", args)
         check = self.profile.check
         if check is not None and self._due(report, "check", check.every):
-            args = ["--read-data"] if check.read_data else []
-            args += ["--read-data-subset", check.read_data_subset] if check.read_data_subset else []
-            self._command(report, "check", "check", args)
+            if self.dry_run:
+                self._add(report, StepResult("check", WOULD_RUN, message="not run in a dry run"))
+            else:
+                args = ["--read-data"] if check.read_data else []
+                args += (
+                    ["--read-data-subset", check.read_data_subset] if check.read_data_subset else []
+                )
+                self._command(report, "check", "check", args)
         if self.profile.copy is not None:
             self._copy(report)
 
@@ -174,7 +182,7 @@ class Routine:
         args = ["--from-repo", self.profile.repository, "--repo", copy.repository,
                 f"--host={self.profile.host or socket.gethostname()}",
                 *([f"--tag={','.join(self.profile.tags)}"] if self.profile.tags else []),
-                *self.repository_args[2:]]  # fmt: skip
+                *self.repository_args[2:], *(["--dry-run"] if self.dry_run else [])]  # fmt: skip
         # The source is this profile's repository: its password reaches `snap copy` the way
         # a source password does, through SNAP_FROM_PASSWORD, for this step only.
         source_environment: dict[str, str | None] = dict.fromkeys(_FROM_VARIABLES)
@@ -195,12 +203,15 @@ class Routine:
         return False
 
     def _command(self, report: RunReport, step: str, name: str, args: list[str]) -> bool:
-        return self._record(report, run_command(step, name, [*args, *self.repository_args]))
+        dry_run = ["--dry-run"] if self.dry_run else []
+        return self._record(
+            report, run_command(step, name, [*args, *self.repository_args, *dry_run])
+        )
 
     def _record(self, report: RunReport, result: StepResult) -> bool:
-        step = result.name
-        self.state.record(step, result.status, self.clock())
-        self.state.save()
+        if not self.dry_run:  # a dry run changes nothing, and so does not make a step less due
+            self.state.record(result.name, result.status, self.clock())
+            self.state.save()
         return self._add(report, result)
 
     def _add(self, report: RunReport, result: StepResult) -> bool:
@@ -220,6 +231,9 @@ class Routine:
                 and hook.when != "always"
                 and (hook.when == "success") != outcome
             ):
+                continue
+            if self.dry_run:
+                self._add(report, StepResult(name, WOULD_RUN, message=hook.describe()))
                 continue
             done = run_hook(hook, self._hook_environment(report, outcome))
             status = OK_STATUS if done.ok else IGNORED if hook.on_failure == "ignore" else FAILED

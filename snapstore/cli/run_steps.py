@@ -16,10 +16,11 @@ from snapstore.cli.commands import cli
 from snapstore.cli.exit_codes import FATAL, INTERRUPTED, OK, PARTIAL, exit_code_for
 from snapstore.errors import SnapError
 
-# What a step can end as. Only "ok", "not-due", "skipped" (when nothing failed before it) and
-# "ignored" leave the run successful.
+# What a step can end as. Only "ok", "not-due", "skipped" (when nothing failed before it),
+# "ignored" and "would-run" leave the run successful.
 OK_STATUS, FAILED, PARTIAL_STATUS = "ok", "failed", "partial"
 SKIPPED, NOT_DUE, IGNORED, NOT_AVAILABLE = "skipped", "not-due", "ignored", "not-available"
+WOULD_RUN = "would-run"  # a dry run's hooks and check
 
 
 @dataclass

@@ -324,3 +324,28 @@ def test_a_password_that_cannot_be_read_skips_the_steps_but_not_the_after_hooks(
         "environment variable SNAP_TEST_NO_SUCH_VARIABLE (the password source) is not set"
     )
     assert marker.read_text() == "password\n"
+
+
+def test_a_dry_run_changes_nothing(snap: Snap) -> None:
+    marker = snap.root / "hook-ran"
+    config = write_config(snap, ROUTINE + f"""\
+        [[profiles.p.before]]
+        command = "touch {marker}"
+        """)  # fmt: skip
+    snap.ok("backup", make_data(snap), "--tag", "p")
+    snap.ok("backup", make_data(snap), "--tag", "p")
+    document = run_json_dry(snap, config)
+    assert statuses(document) == {"before[0]": "would-run", "backup": "ok", "forget": "ok",
+                                  "prune": "ok", "check": "would-run"}  # fmt: skip
+    forget = next(s for s in document["steps"] if s["step"] == "forget")
+    assert forget["result"]["dry_run"] and len(forget["result"]["groups"][0]["remove"]) == 1
+    assert document["dry_run"] and document["snapshot_ids"] == []
+    assert snapshot_count(snap) == 2 and not marker.exists()
+    assert not (snap.root / "state" / "p.json").exists(), "a dry run leaves prune and check due"
+
+
+def run_json_dry(snap: Snap, config: Path) -> dict[str, Any]:
+    done = snap.run("run", "p", "--config", config, "--json", "--dry-run")
+    assert done.returncode == 0, done.err
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
