@@ -29,7 +29,9 @@ class DuplicateCount:
     duplicate_bytes: int = 0  # stored bytes of the extra copies
 
 
-def count_duplicates(backend: Backend, sealer: Sealing, live_files: Iterable[str]) -> DuplicateCount:
+def count_duplicates(
+    backend: Backend, sealer: Sealing, live_files: Iterable[str]
+) -> DuplicateCount:
     """`live_files`: the index files not superseded (those a freshly synced cache merged).
     Raises IntegrityError for a damaged index file, NotFoundError if one vanished meanwhile."""
     count = DuplicateCount()

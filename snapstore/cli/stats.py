@@ -85,13 +85,16 @@ def _text(stats: RepositoryStats) -> str:
 
 
 def _duplicates_text(copies: DuplicateCount) -> str:
-    return "\n".join([
+    index = (
         f"index:              {copies.blobs} blobs in {copies.index_files} index files, "
-        f"{human_bytes(copies.stored_bytes)} stored",
+        f"{human_bytes(copies.stored_bytes)} stored"
+    )
+    extra = (
         f"duplicates:         {copies.duplicate_blobs} blobs stored more than once, "
         f"{copies.duplicate_copies} extra copies, {human_bytes(copies.duplicate_bytes)} "
-        "(the next prune removes them)",
-    ])  # fmt: skip
+        "(the next prune removes them)"
+    )
+    return f"{index}\n{extra}"
 
 
 def _blobs(count: int, raw: int, stored: int) -> str:

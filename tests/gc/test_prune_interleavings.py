@@ -3,7 +3,6 @@ deterministically with a backend wrapper that runs the backup when the prune rea
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
