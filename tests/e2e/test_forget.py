@@ -492,7 +492,7 @@ def test_forget_with_prune_reports_marked_packs_in_json(small: Snap, tmp_path: P
     first, _, _ = two_generations(small, tmp_path / "src")
     packs_before = small.data_files()
     document = small.json("forget", "--keep-last", "1", "--prune")
-    assert set(document) == {"dry_run", "groups", "prune"}
+    assert set(document) == {"dry_run", "groups", "prune", "requests"}
     assert [s["id"] for s in document["groups"][0]["remove"]] == [first]
     report = document["prune"]
     assert report["dry_run"] is False and report["snapshots"] == 1
