@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from snapstore.backend import Backend, LocalBackend, MemoryBackend
+from snapstore.backend.counting import CountingBackend
+from snapstore.backend.retrying import RetryingBackend, RetryPolicy
 
 BackendFactory = Callable[[Path, pytest.FixtureRequest], Backend]
 
@@ -29,6 +31,11 @@ def _memory(workdir: Path, request: pytest.FixtureRequest) -> Backend:
 def _local(workdir: Path, request: pytest.FixtureRequest) -> Backend:
     # A root that does not exist yet: the backend must create folders on its first save.
     return LocalBackend(workdir / "repo")
+
+
+def _wrapped(workdir: Path, request: pytest.FixtureRequest) -> Backend:
+    """The wrappers `open_backend` puts around backends must keep the protocol."""
+    return RetryingBackend(CountingBackend(LocalBackend(workdir / "repo")), RetryPolicy(2, 0, 0))
 
 
 def _s3(workdir: Path, request: pytest.FixtureRequest) -> Backend:
@@ -49,6 +56,7 @@ def _s3(workdir: Path, request: pytest.FixtureRequest) -> Backend:
 BACKEND_FACTORIES: dict[str, BackendFactory] = {
     "memory": _memory,
     "local": _local,
+    "local-wrapped": _wrapped,
     "s3": _s3,
 }
 
