@@ -5,11 +5,12 @@ runs `weed server -s3` on loopback with free ports and one admin identity, waits
 endpoint answers and a volume server has registered, and stops the process by its own pid.
 tests/conftest.py starts one server per test session (lazily, only when an S3 test runs).
 
-Everything the process writes stays in one temporary folder: its data, its logs and the Unix
-sockets it creates next to each port (weed puts them in $TMPDIR, which points there), so a
-SIGKILLed server leaves nothing behind once the folder is removed. A folder left by a session that
-was itself killed is removed by the next session (its pid file names a dead process); the server
-also gets SIGTERM from the kernel when the process that started it dies (PR_SET_PDEATHSIG).
+The process writes into one temporary folder: its data, its logs, and the Unix sockets of the
+filer and the S3 gateway (placed there by flags). The gRPC sockets weed puts in /tmp whatever it
+is told, and never removes, are removed by port. So a SIGKILLed server leaves nothing behind once
+`stop` ran. A folder left by a session that was itself killed is removed, with its sockets, by the
+next session (its pid file names a dead process); the server also gets SIGTERM from the kernel
+when the process that started it dies (PR_SET_PDEATHSIG).
 
 A server that cannot start is a test failure with the reason, never a skip.
 """
@@ -40,6 +41,7 @@ START_TIMEOUT_SECONDS = 60.0
 STOP_GRACE_SECONDS = 3.0
 WORKDIR_PREFIX = "snapstore-seaweed-"
 _PID_FILE = "weed.pid"
+_PORTS_FILE = "ports"
 _PR_SET_PDEATHSIG = 1
 
 # Every service `weed server` starts that listens on a port; each gets a free one so that parallel
@@ -123,7 +125,12 @@ def remove_stale_workdirs() -> None:
         except (OSError, ValueError):
             continue  # not started yet, or not ours: leave it
         if not _pid_alive(pid):
+            try:
+                ports = [int(port) for port in (folder / _PORTS_FILE).read_text().split()]
+            except (OSError, ValueError):
+                ports = []
             shutil.rmtree(folder, ignore_errors=True)
+            remove_grpc_sockets(ports)
 
 
 def remove_grpc_sockets(ports: list[int]) -> None:
@@ -189,6 +196,7 @@ class SeaweedServer:
             "-volume.preStopSeconds=0",
         ]
         self._ports = list(ports.values())
+        (self.workdir / _PORTS_FILE).write_text(" ".join(map(str, self._ports)))
         environment = {**os.environ, "TMPDIR": str(self.workdir)}
         log = self._log_path.open("wb")
         try:

@@ -32,12 +32,15 @@ def test_stop_after_sigkill_leaves_nothing() -> None:
 def test_folders_of_dead_servers_are_removed() -> None:
     dead = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     (dead / "weed.pid").write_text("999999999")  # no such process
+    (dead / "ports").write_text("1 2")
+    socket_left = Path("/tmp/seaweedfs-master-grpc-2.sock")
+    socket_left.write_bytes(b"")
     alive = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     (alive / "weed.pid").write_text(str(os.getpid()))
     starting = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))  # no pid file yet
     try:
         remove_stale_workdirs()
-        assert not dead.exists()
+        assert not dead.exists() and not socket_left.exists()
         assert alive.exists() and starting.exists()
     finally:
         for folder in (dead, alive, starting):
