@@ -1,12 +1,11 @@
-"""Building one pack in memory (docs/design.md §4 pack).
-
-Packs are tens of MiB, so the writer keeps the envelopes as a list of parts and joins them once
-in `finish`: adding is O(1) and the pack bytes are copied a single time.
+"""Building one pack (docs/design.md §4 pack): envelopes go to a sink, in memory or spooled to
+a temporary file (`sinks`), and `finish` seals the header and names the pack.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from snapstore.backend import ObjectData
 from snapstore.index.entry import U32_MAX, IndexEntry, Sealing, check_fields
@@ -16,9 +15,9 @@ from snapstore.pack.header import (
     HeaderEntry,
     encode_header,
     index_entries,
-    pack_id_of,
     pack_object_name,
 )
+from snapstore.pack.sinks import MemorySink, PackSink
 
 MAX_PACK_SIZE = U32_MAX
 """§4/§5: offsets and lengths are u32, so no pack may reach 4 GiB (blobs, header and trailer)."""
@@ -30,9 +29,11 @@ HEADER_RESERVE = 1 << 20
 class FinishedPack:
     """A complete pack: its bytes, its id and where each of its blobs is."""
 
-    data: bytes
+    data: ObjectData
     pack_id: bytes
     entries: tuple[IndexEntry, ...]
+    release: Callable[[], None] = field(default=lambda: None, compare=False)
+    """Frees `data` (a spooled pack's mapping and file); call once it is stored."""
 
     @property
     def name(self) -> str:
@@ -46,8 +47,8 @@ class PackWriter:
     Not thread-safe: one writer per packer thread. Unusable after `finish`.
     """
 
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
+    def __init__(self, sink: PackSink | None = None) -> None:
+        self._sink = sink or MemorySink()
         self._header: list[HeaderEntry] = []
         self._size = 0
         self._finished = False
@@ -85,7 +86,7 @@ class PackWriter:
             raise ValueError(f"raw length {raw_length} does not fit in u32")
         if self._size + len(stored) > MAX_PACK_SIZE - HEADER_RESERVE:
             raise ValueError(f"pack would exceed {MAX_PACK_SIZE} bytes; finish it first")
-        self._parts.append(stored)
+        self._sink.write(stored)
         self._header.append(HeaderEntry(blob_type, compression, len(stored), raw_length, blob_id))
         self._size += len(stored)
 
@@ -95,8 +96,7 @@ class PackWriter:
             raise ValueError("pack writer already finished")
         self._finished = True
         sealed_header = sealer.seal(encode_header(self._header), HEADER_ASSOCIATED)
-        self._parts += [sealed_header, HEADER_LENGTH.pack(len(sealed_header))]
-        data = b"".join(self._parts)
-        self._parts = []  # the joined copy is the only one kept
-        pack_id = pack_id_of(data)
-        return FinishedPack(data, pack_id, tuple(index_entries(self._header, pack_id)))
+        self._sink.write(sealed_header)
+        self._sink.write(HEADER_LENGTH.pack(len(sealed_header)))
+        data, pack_id, release = self._sink.close()
+        return FinishedPack(data, pack_id, tuple(index_entries(self._header, pack_id)), release)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from snapstore.backend import Backend
 from snapstore.compression import compress, decompress
@@ -20,7 +21,9 @@ from snapstore.crypto import MasterKey, Sealer
 from snapstore.errors import IntegrityError, NotFoundError, SnapError
 from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index, sync_cache
 from snapstore.pack import FinishedPack, PackWriter, load_pack_header, pack_object_name
+from snapstore.pack.sinks import SpoolSink
 from snapstore.repository.layout import blob_associated
+
 
 class ConcurrentPruneError(SnapError):
     """A pack a backup deduplicated against was deleted while the backup ran."""
@@ -39,6 +42,7 @@ class BlobStore:
         cache: IndexCache,
         pack_size: int,
         compression_level: int,
+        spool: Path | None = None,
     ) -> None:
         self.backend = backend
         self.master = master
@@ -46,6 +50,7 @@ class BlobStore:
         self.cache = cache
         self.pack_size = pack_size
         self.compression_level = compression_level
+        self.spool = spool  # folder for packs being built; None keeps them in memory
         self._lock = threading.Lock()
         self._writers: dict[int, PackWriter] = {}
         # Blobs added since the last index file: in an open pack (None) or an unindexed one.
@@ -113,7 +118,7 @@ class BlobStore:
         with self._lock:
             if blob_id in self._pending:  # another thread stored it meanwhile
                 return 0
-            writer = self._writers.setdefault(blob_type, PackWriter())
+            writer = self._writers.get(blob_type) or self._writers.setdefault(blob_type, self._new_writer())
             writer.add(blob_type, blob_id, envelope, len(plaintext), compression)
             self._pending[blob_id] = None
             if writer.size >= self.pack_size:
@@ -121,6 +126,9 @@ class BlobStore:
         if full is not None:
             self._queue(full)
         return len(envelope)
+
+    def _new_writer(self) -> PackWriter:
+        return PackWriter(SpoolSink(self.spool) if self.spool is not None else None)
 
     def flush(self) -> None:
         """Finish and store every open pack with its index file; wait until all are durable.
@@ -165,7 +173,10 @@ class BlobStore:
             self._uploads.discard(future)
 
     def _store_pack(self, pack: FinishedPack) -> None:
-        self.backend.save(pack.name, pack.data)
+        try:
+            self.backend.save(pack.name, pack.data)
+        finally:
+            pack.release()
         name, data = encode_index(pack.entries, (), self.sealer)
         self.backend.save(name, data)
         self.cache.merge(name, pack.entries)

@@ -47,8 +47,9 @@ class Repository:
         self.cache = IndexCache(cache_dir / config.id / "index")
         self.sync_report = sync_cache(self.cache, backend, self.sealer)
         self.blobs = BlobStore(
-            backend, self.master, self.sealer, self.cache, config.pack_size, config.compression_level
-        )
+            backend, self.master, self.sealer, self.cache, config.pack_size, config.compression_level,
+            spool=cache_dir / config.id / "spool",
+        )  # fmt: skip
         self._gear = keyed_gear_table(self.master.chunker_key)
         self.blobs.trashed = trash.marked_packs(backend)
 
