@@ -3,9 +3,12 @@ around, and every HTTP request it sends counted by the kind it is billed as."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.handlers import add_expect_header
 
@@ -39,10 +42,13 @@ def make_client(
     settings: S3Settings,
     counter: RequestCounter,
 ) -> Any:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _shared_loader())
     session = boto3.session.Session(
         aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
         region_name=region_name,
+        botocore_session=core,
     )
     # S3-compatible servers on a host:port rarely resolve virtual-host bucket names.
     addressing = {"addressing_style": "path"} if endpoint_url else {}
@@ -67,6 +73,14 @@ def make_client(
     client.meta.events.unregister("before-call.s3", add_expect_header)
     client.meta.events.register("before-send.s3", _request_counter_hook(counter))
     return client
+
+
+@functools.cache
+def _shared_loader() -> botocore.loaders.Loader:
+    """One loader of botocore's service models for every client of the process: each session
+    would otherwise parse and keep its own copy (tens of MiB), and a process that opens many
+    backends (copying, tests) would grow by that much per backend. The models are read-only."""
+    return botocore.loaders.create_loader()
 
 
 def _request_counter_hook(counter: RequestCounter) -> Any:
