@@ -5,7 +5,6 @@ that. bench/stream_memory.py measures larger streams."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -14,9 +13,9 @@ from blake3 import blake3
 from tests.e2e.conftest import SNAP_TIMEOUT, Snap
 
 GiB = 1 << 30
-# Measured here: 250-275 MiB for 1 GiB, 295 MiB for 4 GiB (bench/stream_memory.py); about 130-180
-# MiB of it is the pipeline's working set (the in-flight budget, open packs), the rest memory
-# glibc keeps in its per-thread arenas (MALLOC_MMAP_THRESHOLD_=131072 brings it down).
+# Measured here: 200-275 MiB for 1 GiB, 215-295 MiB for 4 GiB (bench/stream_memory.py); about
+# 130-180 MiB of it is the pipeline's working set (the in-flight budget, open packs), the rest
+# memory glibc keeps in its per-thread arenas (MALLOC_MMAP_THRESHOLD_=131072 brings it down).
 PEAK_RSS_LIMIT = 350 << 20
 
 # Deterministic bytes at about 1 GB/s: BLAKE3's extendable output, 1 MiB at a time.
@@ -30,21 +29,29 @@ for offset in range(0, total, block):
 """
 
 
+# A child's peak RSS counts the memory of the process it was forked from until it calls exec
+# (Linux records that hiwater mark at exec): measured from pytest, which holds hundreds of MiB
+# late in the suite, every child would look that big. So a small launcher runs snap and reports
+# the figure wait4 gives it for snap (and the generator snap waits for).
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024)
+"""
+
+
 def peak_rss_of_backup(snap: Snap, size: int) -> tuple[int, int]:
-    """Run `snap backup --stdin-from-command` on the generator; its exit status and peak RSS
-    (bytes; wait4 reports the process and the children it waited for)."""
-    process = subprocess.Popen(
-        ["snap", "-q", "backup", "--workers", "2", "--stdin-from-command", "--",
-         sys.executable, "-c", GENERATOR, str(size)],
-        env=snap.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    """Run `snap backup --stdin-from-command` on the generator; its exit code and peak RSS."""
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, "snap", "-q", "backup", "--workers", "2",
+         "--stdin-from-command", "--", sys.executable, "-c", GENERATOR, str(size)],
+        env=snap.env, stdin=subprocess.DEVNULL, capture_output=True, timeout=SNAP_TIMEOUT * 3,
+        check=False,
     )  # fmt: skip
-    try:
-        _, status, usage = os.wait4(process.pid, 0)
-    except BaseException:
-        process.kill()
-        raise
-    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped
-    return process.returncode, usage.ru_maxrss * 1024
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    returncode, peak = (int(field) for field in done.stdout.split())
+    return returncode, peak
 
 
 def test_one_gib_stream_in_constant_memory(snap: Snap) -> None:
