@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from snapstore.backend import Backend
-from snapstore.errors import LockedError, NotFoundError
+from snapstore.errors import LockedError, NotFoundError, SnapError
 from snapstore.repository import layout
 
 REFRESH_INTERVAL = timedelta(minutes=5)
@@ -169,5 +169,14 @@ class Lock:
     def __enter__(self) -> Lock:
         return self.acquire()
 
-    def __exit__(self, *exc: object) -> None:
-        self.release()
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        if exc_type is None:
+            self.release()
+            return
+        # The operation already failed, often because the storage did: that error is the one to
+        # report, not a second failure to remove the lock (it goes stale and `snap unlock` or
+        # its age removes it).
+        try:
+            self.release()
+        except SnapError:
+            pass
