@@ -16,12 +16,13 @@ class RemoveFails(MemoryBackend):
 
 
 def test_the_operations_error_is_reported_not_the_lock_removal() -> None:
-    with pytest.raises(BackendError, match="upload of the pack failed"):
-        with Lock(RemoveFails(), BACKUP, exclusive=False):
-            raise BackendError("upload of the pack failed")
+    with (
+        pytest.raises(BackendError, match="upload of the pack failed"),
+        Lock(RemoveFails(), BACKUP, exclusive=False),
+    ):
+        raise BackendError("upload of the pack failed")
 
 
 def test_a_failed_removal_after_success_is_an_error() -> None:
-    with pytest.raises(BackendError, match="cannot remove"):
-        with Lock(RemoveFails(), BACKUP, exclusive=False):
-            pass
+    with pytest.raises(BackendError, match="cannot remove"), Lock(RemoveFails(), BACKUP, exclusive=False):
+        pass
