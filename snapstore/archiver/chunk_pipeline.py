@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from snapstore.archiver.byte_budget import ByteBudget
 from snapstore.archiver.options import Counters
 from snapstore.chunker.stream import iter_chunks
 from snapstore.repository.protocols import BlobSaver
@@ -56,30 +57,6 @@ class FileContent:
         return tuple(self._slots)  # type: ignore[arg-type]
 
 
-class _InFlight:
-    """A byte budget: acquire before handing chunks to workers, release when they are packed."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._used = 0
-        self._cond = threading.Condition()
-
-    def available(self, size: int) -> bool:
-        with self._cond:
-            return self._used == 0 or self._used + size <= self._limit
-
-    def acquire(self, size: int) -> None:
-        with self._cond:
-            # A chunk larger than the whole budget is let through alone rather than deadlocking.
-            self._cond.wait_for(lambda: self._used == 0 or self._used + size <= self._limit)
-            self._used += size
-
-    def release(self, size: int) -> None:
-        with self._cond:
-            self._used -= size
-            self._cond.notify_all()
-
-
 @dataclass(frozen=True)
 class _Unread:
     """A small file (at most one chunk) that the worker reads itself, so the walking thread
@@ -105,7 +82,7 @@ class ChunkPipeline:
         self.counters = counters
         self.dry_run = dry_run
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="snap-chunk")
-        self._budget = _InFlight(max_in_flight)
+        self._budget = ByteBudget(max_in_flight)
         self._lock = threading.Lock()
         self._batch: Job = []
         self._batch_bytes = 0

@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
+from snapstore.archiver.byte_budget import ByteBudget
 from snapstore.chunker.stream import BLOCK_SIZE, iter_chunks
 from snapstore.copier.options import CopyCounters
 from snapstore.repository.protocols import BlobLoader, BlobSaver
@@ -30,24 +31,6 @@ MAX_BYTES_IN_FLIGHT = 32 << 20  # as a backup's (archiver.chunk_pipeline)
 # are not read again; the memo is bounded by the number of chunk ids it holds.
 MEMO_IDS = 200_000
 MIN_BLOCK = 64 << 10
-
-
-class _ByteBudget:
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._used = 0
-        self._cond = threading.Condition()
-
-    def acquire(self, size: int) -> None:
-        with self._cond:
-            # A blob larger than the whole budget goes alone rather than waiting forever.
-            self._cond.wait_for(lambda: self._used == 0 or self._used + size <= self._limit)
-            self._used += size
-
-    def release(self, size: int) -> None:
-        with self._cond:
-            self._used -= size
-            self._cond.notify_all()
 
 
 class Pending:
@@ -108,7 +91,7 @@ class ContentCopier:
         self._memo: OrderedDict[bytes, Pending] = OrderedDict()
         self._memo_ids = 0
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="snap-copy")
-        self._budget = _ByteBudget(max_in_flight)
+        self._budget = ByteBudget(max_in_flight)
         self._lock = threading.Lock()
 
     def close(self) -> None:
