@@ -69,13 +69,15 @@ class RetryingBackend:
             try:
                 return operation(attempt)
             except TransientBackendError as error:
-                if attempt >= self.policy.retries:
-                    raise TransientBackendError(
-                        f"{error} (gave up after {attempt + 1} attempts)"
-                    ) from error
-            self._sleep(self.policy.delay(attempt, self._rng))
+                self._wait_or_give_up(error, attempt)
             attempt += 1
-            self.retried += 1
+
+    def _wait_or_give_up(self, error: TransientBackendError, attempt: int) -> None:
+        """After failed attempt number `attempt` (from 0): back off, or raise if none is left."""
+        if attempt >= self.policy.retries:
+            raise TransientBackendError(f"{error} (gave up after {attempt + 1} attempts)") from error
+        self._sleep(self.policy.delay(attempt, self._rng))
+        self.retried += 1
 
     def save(self, name: str, data: ObjectData) -> None:
         self._call(lambda attempt: self.inner.save(name, data))
@@ -116,13 +118,8 @@ class RetryingBackend:
                         yield info
                 return
             except TransientBackendError as error:
-                if attempt >= self.policy.retries:
-                    raise TransientBackendError(
-                        f"{error} (gave up after {attempt + 1} attempts)"
-                    ) from error
-            self._sleep(self.policy.delay(attempt, self._rng))
+                self._wait_or_give_up(error, attempt)
             attempt += 1
-            self.retried += 1
 
     def remove(self, name: str) -> None:
         def remove(attempt: int) -> None:

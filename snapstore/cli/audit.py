@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from snapstore.cli.exit_codes import exit_code_for
+from snapstore.cli.exit_codes import exit_code_for, exit_status
 
 T = TypeVar("T")
 
@@ -71,7 +71,7 @@ def audited(entry: Callable[[], T], argv: Sequence[str] | None = None) -> Callab
             code = 0
             return result
         except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            code = exit_status(done)
             raise
         except BaseException as error:
             code = exit_code_for(error)

@@ -40,6 +40,13 @@ def exit_code_for(error: BaseException) -> int:
     return FATAL
 
 
+def exit_status(done: SystemExit) -> int:
+    """The process exit status a SystemExit stands for (None is success, text is failure)."""
+    if isinstance(done.code, int):
+        return done.code
+    return OK if done.code is None else FATAL
+
+
 def fail(message: str, code: int = FATAL) -> NoReturn:
     """Print one line to stderr and exit: never a traceback for an expected error."""
     print(f"snap: error: {message}", file=sys.stderr)

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 import click
 
-from snapstore.cli.exit_codes import PARTIAL, exit_code_for
+from snapstore.cli.exit_codes import PARTIAL, exit_code_for, exit_status
 from snapstore.cli.output import vars_of
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -229,7 +229,7 @@ def metrics_option(func: F) -> F:
             status = 0
             return result
         except SystemExit as done:
-            status = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            status = exit_status(done)
             raise
         except BaseException as error:
             status = exit_code_for(error)
