@@ -39,24 +39,27 @@ class MemorySink:
         return data, pack_id_of(data), _nothing
 
 
+WRITE_BUFFER = 1 << 20
+
+
 class SpoolSink:
     """An unnamed file in `folder` (O_TMPFILE where the file system has it): nothing is left
     behind by a crash, and pages written are the page cache's, not the process's."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._file = tempfile.TemporaryFile(dir=folder, buffering=0)  # noqa: SIM115 (closed by release)
+        # Buffered: small files make blobs of a few KiB, one write call each would be a syscall.
+        self._file = tempfile.TemporaryFile(dir=folder, buffering=WRITE_BUFFER)  # noqa: SIM115 (closed by release)
         self._hash = blake3.blake3()
         self._size = 0
 
     def write(self, data: ObjectData) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[self._file.write(view) :]
+        self._file.write(data)  # a buffered file writes everything or raises
         self._hash.update(data)
         self._size += len(data)
 
     def close(self) -> tuple[ObjectData, bytes, Callable[[], None]]:
+        self._file.flush()
         mapped = mmap.mmap(self._file.fileno(), self._size, prot=mmap.PROT_READ)
         view = memoryview(mapped)
         file = self._file
