@@ -24,7 +24,7 @@ LAYERS = {
 }
 # library -> the only places (module path prefixes, relative to snapstore/) that may import it
 SINGLE_HOMES = {
-    "lmdb": ("index/lmdb_cache.py",),
+    "lmdb": ("index/lmdb_cache.py", "index/tree_cache.py"),
     "boto3": ("backend/s3/",),
     "botocore": ("backend/s3/",),
     "click": ("cli/",),

@@ -22,12 +22,18 @@ from snapstore.model import Node, Snapshot, Tree
 from snapstore.model.node import DIR, FILE
 from snapstore.model.snapshot import Summary
 from snapstore.repository.locks import BACKUP
-from snapstore.repository.protocols import BlobLoader, BlobSaver, Locking, SnapshotStore
+from snapstore.repository.protocols import (
+    BlobLoader,
+    BlobSaver,
+    CachedTreeLoader,
+    Locking,
+    SnapshotStore,
+)
 
 Progress = Callable[[Counters, str], None]
 
 
-class BackupTarget(BlobSaver, BlobLoader, SnapshotStore, Locking, Protocol):
+class BackupTarget(BlobSaver, BlobLoader, CachedTreeLoader, SnapshotStore, Locking, Protocol):
     pass
 
 
@@ -172,7 +178,7 @@ class Archiver:
         for path in paths:
             if not os.path.lexists(path):
                 raise InputError(f"{os.fsdecode(path)} does not exist")
-        parent_root = self.repo.load_tree(self.parent[1].tree) if self.parent else None
+        parent_root = self.repo.load_cached_tree(self.parent[1].tree) if self.parent else None
         check_layout(self.options.streams, _top_names(paths))
         # Streams first: a failing command or dump stops the backup before the walk.
         streams = self._store_streams(started, parent_root)
@@ -200,7 +206,7 @@ class Archiver:
             return []
         assert self._pipeline is not None
         storer = StreamStorer(self._pipeline, self.counters, self._store_tree, parent_root,
-                              self.repo.load_tree, self.on_progress)  # fmt: skip
+                              self.repo.load_cached_tree, self.on_progress)  # fmt: skip
         for source in self.options.streams:
             storer.store(source, started)
         return storer.top_nodes(started)
@@ -261,7 +267,7 @@ class Archiver:
                 self._root_devices[path] = st.st_dev
                 node = self._save_entry(name, path, st, old, st.st_dev)
             else:
-                old_sub = self.repo.load_tree(old.subtree) if old and old.subtree else None
+                old_sub = self.repo.load_cached_tree(old.subtree) if old and old.subtree else None
                 subtree_id = self._store_tree(self._save_planned(path, sub, old_sub))
                 node = node_from_stat(name, path, st, subtree=subtree_id)
             if node is not None:
@@ -358,7 +364,7 @@ class Archiver:
     def _save_dir(
         self, name: bytes, path: bytes, st: os.stat_result, old: Node | None, device: int
     ) -> _PendingDir:
-        old_tree = self.repo.load_tree(old.subtree) if old and old.kind == DIR and old.subtree else None
+        old_tree = self.repo.load_cached_tree(old.subtree) if old and old.kind == DIR and old.subtree else None
         folder = _PendingDir(name, path, st, old, old_tree, self._dir_tree(path, st, old_tree, device))
         self._pending_dirs.append(folder)
         self._drain(PENDING_FOLDERS)

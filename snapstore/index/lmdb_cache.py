@@ -1,5 +1,5 @@
-"""The local index cache: an LMDB database of the repository's index files, the only module that
-imports lmdb.
+"""The local index cache: an LMDB database of the repository's index files (lmdb is imported only
+here and in `tree_cache`).
 
 The index files in the repository are the truth; this cache only makes lookups fast and can be
 wiped and rebuilt at any time. Everything stays on disk (memory-mapped), so memory use does not

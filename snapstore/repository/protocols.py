@@ -34,6 +34,12 @@ class BlobLoader(Protocol):
     def load_tree(self, tree_id: bytes) -> Tree: ...
 
 
+class CachedTreeLoader(Protocol):
+    def load_cached_tree(self, tree_id: bytes) -> Tree:
+        """A tree, from the local tree cache when it holds it: for comparing with (a parent)."""
+        ...
+
+
 class Locking(Protocol):
     def lock(self, kind: str, exclusive: bool = False) -> Any:
         """A lock (context manager) that tells garbage collection this operation is running."""

@@ -20,9 +20,11 @@ from snapstore.errors import (
     RepositoryNotFoundError,
 )
 from snapstore.index import BlobType, IndexCache, IndexEntry, sync_cache
+from snapstore.index.tree_cache import TreeCache
 from snapstore.model import Snapshot, Tree
 from snapstore.repository import keyring, layout, trash
 from snapstore.repository.blob_store import BlobStore
+from snapstore.repository.cached_trees import CachedTrees
 from snapstore.repository.config import RepositoryConfig
 from snapstore.repository.locks import Lock
 
@@ -50,6 +52,7 @@ class Repository:
             backend, self.master, self.sealer, self.cache, config.pack_size, config.compression_level,
             spool=cache_dir / config.id / "spool",
         )  # fmt: skip
+        self.trees = CachedTrees(TreeCache(cache_dir / config.id / "trees"), self.blobs, self.master)
         self._gear = keyed_gear_table(self.master.chunker_key)
         self.blobs.trashed = trash.marked_packs(backend)
 
@@ -84,6 +87,7 @@ class Repository:
 
     def close(self) -> None:
         self.blobs.close()
+        self.trees.cache.close()
         self.cache.close()
         self.backend.close()
 
@@ -141,6 +145,12 @@ class Repository:
     def load_tree(self, tree_id: bytes) -> Tree:
         # The blob store checked the keyed id of these exact bytes: they are one of our encodings.
         return Tree.decode(self.blobs.load(tree_id, BlobType.TREE), authenticated=True)
+
+    def load_cached_tree(self, tree_id: bytes) -> Tree:
+        """`load_tree` through the local tree cache: for a backup's parent trees, never for
+        what checks the repository (a cached tree may be gone from it)."""
+        # An entry is used only when its plaintext's keyed id matches: an encoding of ours.
+        return Tree.decode(self.trees.load(tree_id), authenticated=True)
 
     # -- snapshots (SnapshotStore) -------------------------------------------------------------
 

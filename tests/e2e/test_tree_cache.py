@@ -1,0 +1,78 @@
+"""A backup reads its parent's trees through the local tree cache, and still stores every tree
+its snapshot needs when the repository no longer has the cached ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from snapstore.archiver import Archiver, BackupOptions, BackupResult, ExcludeRules
+from snapstore.backend import MemoryBackend
+from snapstore.index import BlobType
+from snapstore.pack import pack_object_name
+from snapstore.repository import Repository
+from tests.e2e.conftest import CHEAP_KDF, PASSWORD
+
+
+def backup(repo: Repository, src: Path, parent: BackupResult | None) -> BackupResult:
+    options = BackupOptions(paths=(src,), hostname="h", username="u")
+    pair = (parent.snapshot_id, parent.snapshot) if parent and parent.snapshot_id else None
+    return Archiver(repo, options, ExcludeRules(), pair).run()
+
+
+def all_trees(repo: Repository, tree_id: bytes) -> list[bytes]:
+    """Ids of the tree and every tree below it, each read from the repository."""
+    found = [tree_id]
+    for node in repo.load_tree(tree_id):
+        if node.subtree:
+            found += all_trees(repo, node.subtree)
+    return found
+
+
+def make_source(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    for n in range(3):
+        (src / f"d{n}" / "inner").mkdir(parents=True)
+        (src / f"d{n}" / "inner" / "f").write_bytes(b"file %d\n" % n)
+    return src
+
+
+def test_unchanged_backup_reads_parent_trees_from_the_cache(tmp_path: Path) -> None:
+    src = make_source(tmp_path)
+    backend = MemoryBackend()
+    repo = Repository.init(backend, PASSWORD, tmp_path / "cache", kdf=CHEAP_KDF)
+    first = backup(repo, src, None)
+    second = backup(repo, src, first)  # reads the parent's trees from the repository
+    folders = len(all_trees(repo, first.snapshot.tree))
+    assert repo.trees.hits == 0 and repo.trees.misses >= folders - 1
+    repo.close()
+    repo = Repository.open(backend, PASSWORD, tmp_path / "cache")
+    third = backup(repo, src, second)
+    assert repo.trees.misses == 0 and repo.trees.hits >= folders - 1
+    assert third.snapshot.tree == second.snapshot.tree == first.snapshot.tree
+    assert third.counters.tree_blobs == 0
+    repo.close()
+
+
+def test_cached_trees_gone_from_the_repository_are_stored_again(tmp_path: Path) -> None:
+    src = make_source(tmp_path)
+    backend = MemoryBackend()
+    repo = Repository.init(backend, PASSWORD, tmp_path / "cache", kdf=CHEAP_KDF)
+    first = backup(repo, src, None)
+    backup(repo, src, first)  # caches the parent's trees
+    tree_packs = {e.pack_id for e in repo.cache if e.blob_type == BlobType.TREE}
+    repo.close()
+    # The tree packs and every index file disappear (a damaged or pruned repository).
+    for pack_id in tree_packs:
+        backend.remove(pack_object_name(pack_id))
+    for info in list(backend.list("index")):
+        backend.remove(info.name)
+
+    repo = Repository.open(backend, PASSWORD, tmp_path / "cache")
+    result = backup(repo, src, first)
+    assert repo.trees.hits > 0
+    assert result.counters.tree_blobs == len(all_trees(repo, result.snapshot.tree))
+    for tree_id in all_trees(repo, result.snapshot.tree):
+        for node in repo.load_tree(tree_id):
+            for chunk in node.content:
+                assert repo.load_data(chunk).startswith(b"file ")
+    repo.close()

@@ -1,0 +1,82 @@
+"""Trees read through the local tree cache: a second read comes from the cache, also in a later
+process; a corrupted entry is detected and read again from the repository; and only
+`load_cached_tree` trusts the cache, never `load_tree`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from snapstore.backend import MemoryBackend
+from snapstore.compression import NONE, ZSTD
+from snapstore.errors import IntegrityError
+from snapstore.model import Tree
+from snapstore.pack import pack_object_name
+from snapstore.repository import Repository
+from tests.repository.conftest import sample_tree
+
+
+def saved_tree(repo: Repository, *names: bytes) -> tuple[bytes, Tree]:
+    tree = sample_tree(*names)
+    tree_id, _ = repo.save_tree(tree)
+    repo.flush()
+    return tree_id, tree
+
+
+def test_second_read_comes_from_the_cache(open_repo: Callable[..., Repository]) -> None:
+    repo = open_repo(cache="shared")
+    tree_id, tree = saved_tree(repo, b"a", b"b")
+    assert repo.load_cached_tree(tree_id) == tree
+    assert (repo.trees.hits, repo.trees.misses) == (0, 1)
+    assert repo.load_cached_tree(tree_id) == tree
+    assert (repo.trees.hits, repo.trees.misses) == (1, 1)
+    repo.close()  # writes the trees put
+    later = open_repo(cache="shared")
+    assert later.load_cached_tree(tree_id) == tree
+    assert (later.trees.hits, later.trees.misses) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        (NONE, 40, b'{"nodes":[],"version":1}'.ljust(40)),  # another tree's plaintext
+        (ZSTD, 40, b"\x28\xb5\x2f\xfd not a zstd frame"),
+        (NONE, 10, b"short"),  # wrong length
+    ],
+)
+def test_corrupted_entry_is_read_again_from_the_repository(
+    repo: Repository, entry: tuple[int, int, bytes]
+) -> None:
+    tree_id, tree = saved_tree(repo, b"a", b"b")
+    repo.trees.cache.put(tree_id, *entry)
+    repo.trees.cache.flush()
+    assert repo.load_cached_tree(tree_id) == tree
+    assert (repo.trees.hits, repo.trees.misses) == (0, 1)
+    # The bad entry was replaced by the good one.
+    assert repo.load_cached_tree(tree_id) == tree
+    assert (repo.trees.hits, repo.trees.misses) == (1, 1)
+
+
+def test_corrupted_entry_of_a_lost_tree_fails_clearly(
+    repo: Repository, backend: MemoryBackend
+) -> None:
+    tree_id, _ = saved_tree(repo, b"a")
+    entry = repo.blobs.lookup(tree_id)
+    assert entry is not None
+    backend.remove(pack_object_name(entry.pack_id))
+    repo.trees.cache.put(tree_id, NONE, 40, b"x" * 40)
+    with pytest.raises(IntegrityError, match="is missing"):
+        repo.load_cached_tree(tree_id)
+
+
+def test_load_tree_never_reads_the_cache(repo: Repository, backend: MemoryBackend) -> None:
+    """What checks the repository (check, restore, copy) must see a tree that is gone."""
+    tree_id, tree = saved_tree(repo, b"a")
+    assert repo.load_cached_tree(tree_id) == tree  # now cached
+    entry = repo.blobs.lookup(tree_id)
+    assert entry is not None
+    backend.remove(pack_object_name(entry.pack_id))
+    with pytest.raises(IntegrityError, match="is missing"):
+        repo.load_tree(tree_id)
+    assert repo.load_cached_tree(tree_id) == tree
