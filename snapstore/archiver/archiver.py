@@ -93,6 +93,17 @@ def _same_metadata(old: Node, st: os.stat_result) -> bool:
     )
 
 
+def _same_folder(old: Node, st: os.stat_result) -> bool:
+    """Would `node_from_stat` give `old` again for this folder, with the same subtree?"""
+    return (
+        old.kind == DIR
+        and old.mtime_ns == st.st_mtime_ns
+        and old.ctime_ns == st.st_ctime_ns
+        and old.inode == st.st_ino
+        and _same_metadata(old, st)
+    )
+
+
 @dataclass
 class _PendingFile:
     """A file whose chunks are still being stored by the pipeline."""
@@ -324,7 +335,10 @@ class Archiver:
             c.dirs_unmodified += 1
         else:
             c.dirs_changed += 1
-        folder.node = node_from_stat(folder.name, folder.path, folder.st, subtree=tree_id)
+        if old is not None and old.subtree == tree_id and _same_folder(old, folder.st):
+            folder.node = old  # nothing of it changed: no xattr read, no node to build and check
+        else:
+            folder.node = node_from_stat(folder.name, folder.path, folder.st, subtree=tree_id)
         folder.entries = []
 
     def _save_entry(

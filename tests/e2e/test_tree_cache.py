@@ -1,16 +1,21 @@
 """A backup reads its parent's trees through the local tree cache, and still stores every tree
-its snapshot needs when the repository no longer has the cached ones."""
+its snapshot needs when the repository no longer has the cached ones; an unchanged folder keeps
+its parent's node, a changed one is read again."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from snapstore import browser
 from snapstore.archiver import Archiver, BackupOptions, BackupResult, ExcludeRules
 from snapstore.backend import MemoryBackend
 from snapstore.index import BlobType
+from snapstore.model import Node
 from snapstore.pack import pack_object_name
 from snapstore.repository import Repository
 from tests.e2e.conftest import CHEAP_KDF, PASSWORD
+from tests.e2e.sample_tree import xattrs_supported
 
 
 def backup(repo: Repository, src: Path, parent: BackupResult | None) -> BackupResult:
@@ -75,4 +80,30 @@ def test_cached_trees_gone_from_the_repository_are_stored_again(tmp_path: Path) 
         for node in repo.load_tree(tree_id):
             for chunk in node.content:
                 assert repo.load_data(chunk).startswith(b"file ")
+    repo.close()
+
+
+def folder_node(repo: Repository, result: BackupResult, src: Path, name: str) -> Node:
+    node, _ = browser.find(repo, repo.load_tree(result.snapshot.tree), os.fsencode(src / name))
+    assert node is not None
+    return node
+
+
+def test_unchanged_folder_keeps_its_node_and_a_changed_one_is_read_again(tmp_path: Path) -> None:
+    with_xattrs = xattrs_supported(tmp_path)
+    src = make_source(tmp_path)
+    repo = Repository.init(MemoryBackend(), PASSWORD, tmp_path / "cache", kdf=CHEAP_KDF)
+    first = backup(repo, src, None)
+    (src / "d1").chmod(0o700)
+    if with_xattrs:
+        os.setxattr(src / "d2", "user.note", b"set after the first backup")
+    second = backup(repo, src, first)
+    assert folder_node(repo, second, src, "d0") == folder_node(repo, first, src, "d0")
+    assert folder_node(repo, second, src, "d1").mode == 0o700
+    if with_xattrs:
+        assert folder_node(repo, second, src, "d2").xattrs == (
+            (b"user.note", b"set after the first backup"),
+        )
+    # Folders counted by their listing: only src's changed (the nodes of d1 and d2 in it).
+    assert (second.counters.dirs_changed, second.counters.dirs_unmodified) == (1, 6)
     repo.close()
