@@ -36,6 +36,7 @@ MAX_DBS = 16
 MERGE_BATCH = 10_000
 BLOB_VALUE = struct.Struct("<IBBIII")
 PACK_NUMBER = struct.Struct(">I")
+_VALUE_PACK_NUMBER = struct.Struct("<I")  # the first field of BLOB_VALUE
 _FORMAT_KEY = b"format"
 _DATA_DBS = (b"blobs", b"packs", b"pack_ids", b"files", b"superseded")
 
@@ -85,6 +86,19 @@ class IndexCache:
         with self._env.begin() as txn:
             value = txn.get(blob_id, db=self._blobs)
             return None if value is None else self._entry(txn, blob_id, value)
+
+    def pack_of(self, blob_id: bytes) -> bytes | None:
+        """The id of the pack holding blob `blob_id`, or None: `lookup` without building the
+        entry (a backup asks this for every chunk and tree it reuses)."""
+        with self._env.begin() as txn:
+            value = txn.get(blob_id, db=self._blobs)
+            if value is None:
+                return None
+            number = PACK_NUMBER.pack(*_VALUE_PACK_NUMBER.unpack_from(value))
+            pack_id = txn.get(number, db=self._packs)
+            if pack_id is None:
+                raise IntegrityError(f"index cache {self.path}: blob refers to an unknown pack")
+            return bytes(pack_id)
 
     def contains(self, blob_id: bytes) -> bool:
         with self._env.begin() as txn:

@@ -71,11 +71,11 @@ class BlobStore:
         with self._lock:
             if blob_id in self._pending:
                 return True
-        entry = self.cache.lookup(blob_id)
-        if entry is None or entry.pack_id in self.trashed:
+        pack_id = self.cache.pack_of(blob_id)
+        if pack_id is None or pack_id in self.trashed:
             return False  # a marked pack may be deleted: store the blob again rather than use it
         with self._lock:
-            self.reused_packs.add(entry.pack_id)
+            self.reused_packs.add(pack_id)
         return True
 
     def secure_reused(self) -> int:

@@ -142,3 +142,11 @@ def test_200k_entries(cache: IndexCache) -> None:
     assert all(cache.contains(e.blob_id) for e in entries[1::10])
     assert sum(1 for _ in cache) == 200_000
     assert time.perf_counter() - started < 10  # about 1.5 s on a laptop; generous for CI
+
+
+def test_pack_of_names_the_pack_of_each_blob(cache: IndexCache) -> None:
+    entries = [e for pack in range(300) for e in make_entries(pack, 2, first_blob=2 * pack)]
+    cache.merge("index/many-packs", entries)  # pack numbers above 255: byte order matters
+    for e in entries:
+        assert cache.pack_of(e.blob_id) == e.pack_id
+    assert cache.pack_of(make_id("absent", 0)) is None
