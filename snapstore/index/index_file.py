@@ -94,7 +94,7 @@ def _group_by_pack(entries: Iterable[IndexEntry]) -> list[tuple[bytes, list[Inde
         if len(e.pack_id) != ID_SIZE:
             raise ValueError(f"pack id must be {ID_SIZE} bytes, got {len(e.pack_id)}")
         other = by_place.setdefault((e.pack_id, e.offset), e)
-        if other != e:
+        if other is not e and other != e:  # identity first: comparing dataclasses is slow
             raise ValueError(f"two different entries at offset {e.offset} of {e.pack_id.hex()}")
     packs: list[tuple[bytes, list[IndexEntry]]] = []
     for (pack_id, _), e in sorted(by_place.items(), key=lambda item: item[0]):
