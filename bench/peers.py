@@ -2,8 +2,11 @@
 
 Each step of the benchmark is one or more commands of a tool, run in a fresh process under
 `/usr/bin/time -f '%e %M'`: wall seconds (measured here, around the whole process) and the peak
-resident set size of that command alone (GNU time's %M, in KiB). A step of several commands
-(borg prune + borg compact) adds the seconds and takes the largest peak.
+resident set size of the command with all its child processes together. GNU time's %M is the
+peak of the largest single process only, so the processes of the command's process group are
+also sampled every 0.1 s and their RSS summed; the peak is the larger of the two (snapstore's
+small-file helper processes count so; restic and borg run in one process, where both agree). A
+step of several commands (borg prune + borg compact) adds the seconds and takes the largest peak.
 
 restic and borg come from Debian (`apt-get install -y restic borgbackup time` when missing),
 with their default settings: restic's repository format 2 with `auto` compression, borg's
@@ -96,6 +99,47 @@ def parse_rss(report: Path) -> int | None:
         return None
 
 
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+SAMPLE_SECONDS = 0.1
+
+
+def group_rss_kib(group: int, leader: int) -> int:
+    """Summed RSS of the processes in process group `group`, the `leader` (GNU time) left out."""
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == leader:
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            if int(fields[2]) != group:  # field 5, pgrp, counted after the name's ")"
+                continue
+            with open(f"/proc/{name}/statm", "rb") as f:
+                total += int(f.read().split()[1]) * PAGE_KIB
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+    return total
+
+
+class GroupSampler(threading.Thread):
+    """Samples `group_rss_kib` until stopped; `peak_kib` is the largest sum seen."""
+
+    def __init__(self, group: int) -> None:
+        super().__init__(daemon=True)
+        self.group = group
+        self.peak_kib = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(SAMPLE_SECONDS):
+            self.peak_kib = max(self.peak_kib, group_rss_kib(self.group, self.group))
+
+    def stop(self) -> int:
+        self._stop_event.set()
+        self.join()
+        return self.peak_kib
+
+
 def measure(cmd: Command, env: dict[str, str], timeout: float, log: Path) -> Measurement:
     """Run one command under GNU time, its output appended to log, within timeout seconds."""
     report = log.with_suffix(".time")
@@ -116,14 +160,18 @@ def measure(cmd: Command, env: dict[str, str], timeout: float, log: Path) -> Mea
         # A blocking wait, not Popen.wait(timeout=), which polls every 50 ms and so rounds times.
         timer = threading.Timer(timeout, on_timeout)
         timer.start()
+        sampler = GroupSampler(process.pid)  # the session's group id is GNU time's pid
+        sampler.start()
         try:
             returncode = process.wait()
         finally:
             timer.cancel()
+            sampled = sampler.stop()
         seconds = time.perf_counter() - start
         timed_out = expired.is_set()
         out.write(f"# exit {returncode}{' (timeout)' if timed_out else ''} after {seconds:.2f} s\n".encode())
-    return Measurement(cmd.argv, seconds, parse_rss(report), returncode, timed_out)
+    rss = parse_rss(report)
+    return Measurement(cmd.argv, seconds, max(rss, sampled) if rss is not None else None, returncode, timed_out)
 
 
 def base_env(ws: Workspace) -> dict[str, str]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.backend.seaweed import (
     ACCESS_KEY,
@@ -43,6 +44,11 @@ from tests.backend.seaweed import (
 )
 
 pytest_plugins = ["tests.databases.fixtures"]
+
+# Property tests check behaviour, never speed: hypothesis's per-example deadline fails at random on
+# a loaded 2-core CI machine.
+settings.register_profile("snapstore", deadline=None)
+settings.load_profile("snapstore")
 
 _bucket_numbers = itertools.count()
 

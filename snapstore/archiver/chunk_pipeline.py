@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from snapstore.archiver.byte_budget import ByteBudget
+from snapstore.archiver.file_reading import open_for_reading, read_small
 from snapstore.archiver.options import Counters
 from snapstore.chunker.stream import iter_chunks
 from snapstore.repository.protocols import BlobSaver
@@ -24,19 +25,6 @@ DEFAULT_WORKERS = os.cpu_count() or 2
 MAX_BYTES_IN_FLIGHT = 16 << 20  # raw bytes read but not yet packed: 16 keeps 2 workers busy
 BATCH_BYTES = 1 << 20
 BATCH_CHUNKS = 64
-
-# O_NOATIME keeps a backup from touching access times; only the owner (or root) may use it.
-_NOATIME = getattr(os, "O_NOATIME", 0)
-
-
-def open_for_reading(path: bytes) -> int:
-    flags = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-    try:
-        return os.open(path, flags | _NOATIME)
-    except PermissionError:
-        if not _NOATIME:
-            raise
-        return os.open(path, flags)
 
 
 class FileContent:
@@ -135,22 +123,23 @@ class ChunkPipeline:
         return content, size
 
     def _add(self, content: FileContent, slot: int, data: bytes | _Unread, weight: int) -> None:
-        if self._batch and not self._budget.available(weight):
-            self.submit_batch()  # the bytes we would wait for may be in our own unsent batch
-        self._budget.acquire(weight)
         self._batch.append((content, slot, data, weight))
         self._batch_bytes += weight
-        if content not in self._batch_futures:
+        # A file's chunks come in a row: comparing with the last is enough.
+        if not self._batch_futures or self._batch_futures[-1] is not content:
             self._batch_futures.append(content)
         if self._batch_bytes >= BATCH_BYTES or len(self._batch) >= BATCH_CHUNKS:
             self.submit_batch()
 
     def submit_batch(self) -> None:
-        """Hand the collected chunks to a worker (also before waiting for their ids)."""
+        """Hand the collected chunks to a worker (also before waiting for their ids), once the
+        budget has room for them: one budget operation per batch, not per small file, so memory
+        stays within the budget plus the batch being collected."""
         if not self._batch:
             return
-        job, contents = self._batch, self._batch_futures
+        job, contents, weight = self._batch, self._batch_futures, self._batch_bytes
         self._batch, self._batch_bytes, self._batch_futures = [], 0, []
+        self._budget.acquire(weight)
         future = self._pool.submit(self._store, job)
         for content in contents:
             content._futures.append(future)
@@ -167,9 +156,11 @@ class ChunkPipeline:
 
     def _store_small(self, content: FileContent, path: bytes) -> None:
         try:
-            fd = open_for_reading(path)
-            with os.fdopen(fd, "rb", buffering=0) as f:
-                data = f.read()
+            data = read_small(path, self._scanner.min_size)
+            if data is None:  # it grew since the walk saw it
+                fd = open_for_reading(path)
+                with os.fdopen(fd, "rb", buffering=0) as f:
+                    data = f.read()
         except OSError as error:
             content.error = error
             return
@@ -179,7 +170,7 @@ class ChunkPipeline:
             content._slots = []
         elif len(data) <= self._scanner.min_size:
             content._slots = [self._store_chunk(data)]
-        else:  # it grew since the walk saw it: chunk it here, with a scanner of this thread's
+        else:  # chunk it here, with a scanner of this thread's
             scanner = self.repo.new_scanner()
             ends = scanner.feed(data) + scanner.finish()
             content._slots = [self._store_chunk(data[a:b]) for a, b in zip([0, *ends], ends)]

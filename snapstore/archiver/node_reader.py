@@ -9,7 +9,8 @@ import pwd
 import stat
 
 from snapstore.model import Node
-from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
+from snapstore.model.json_canonical import check_text
+from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK, unchecked_node
 
 _KINDS = [
     (stat.S_ISREG, FILE),
@@ -32,7 +33,7 @@ def kind_of(mode: int) -> str:
 @functools.lru_cache(maxsize=1024)
 def user_name(uid: int) -> str | None:
     try:
-        return pwd.getpwuid(uid).pw_name
+        return _text_or_none(pwd.getpwuid(uid).pw_name)
     except KeyError:
         return None
 
@@ -40,9 +41,18 @@ def user_name(uid: int) -> str | None:
 @functools.lru_cache(maxsize=1024)
 def group_name(gid: int) -> str | None:
     try:
-        return grp.getgrgid(gid).gr_name
+        return _text_or_none(grp.getgrgid(gid).gr_name)
     except KeyError:
         return None
+
+
+def _text_or_none(name: str) -> str | None:
+    """A name that is not UTF-8 cannot be stored as text: the numeric id alone is kept."""
+    try:
+        check_text(name, "name")
+    except ValueError:
+        return None
+    return name
 
 
 def read_xattrs(path: bytes) -> tuple[tuple[bytes, bytes], ...]:
@@ -68,24 +78,12 @@ def node_from_stat(
     content: tuple[bytes, ...] = (),
     subtree: bytes | None = None,
 ) -> Node:
+    """The node of one entry. Valid by construction (a name from a directory listing, ints
+    from stat, text checked by `user_name`), so it is built without `Node`'s validation."""
     kind = kind_of(st.st_mode)
-    return Node(
-        name=name,
-        kind=kind,
-        mode=stat.S_IMODE(st.st_mode),
-        uid=st.st_uid,
-        gid=st.st_gid,
-        user=user_name(st.st_uid),
-        group=group_name(st.st_gid),
-        mtime_ns=st.st_mtime_ns,
-        ctime_ns=st.st_ctime_ns,
-        size=st.st_size if kind == FILE else 0,
-        device=st.st_dev,
-        inode=st.st_ino,
-        nlink=st.st_nlink,
-        rdev=st.st_rdev if kind in (CHARDEV, BLOCKDEV) else 0,
-        symlink_target=os.readlink(path) if kind == SYMLINK else None,
-        xattrs=read_xattrs(path),
-        content=content,
-        subtree=subtree,
-    )
+    return unchecked_node(
+        name, kind, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, user_name(st.st_uid),
+        group_name(st.st_gid), st.st_mtime_ns, st.st_ctime_ns, st.st_size if kind == FILE else 0,
+        st.st_dev, st.st_ino, st.st_nlink, st.st_rdev if kind in (CHARDEV, BLOCKDEV) else 0,
+        os.readlink(path) if kind == SYMLINK else None, read_xattrs(path), content, subtree,
+    )  # fmt: skip

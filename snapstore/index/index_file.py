@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import blake3
@@ -89,19 +90,26 @@ def encode_plaintext(entries: Iterable[IndexEntry], supersedes: Iterable[bytes])
 
 
 def _group_by_pack(entries: Iterable[IndexEntry]) -> list[tuple[bytes, list[IndexEntry]]]:
-    by_place: dict[tuple[bytes, int], IndexEntry] = {}
-    for e in entries:
+    """Entries sorted by pack and offset, grouped by pack; an entry given twice is kept once,
+    two different entries at one place are an error. One sort with a C key (entries of one
+    pack usually come in order already) and one pass: this runs for every pack a backup writes."""
+    packs: list[tuple[bytes, list[IndexEntry]]] = []
+    previous: IndexEntry | None = None
+    for e in sorted(entries, key=_place):
         if len(e.pack_id) != ID_SIZE:
             raise ValueError(f"pack id must be {ID_SIZE} bytes, got {len(e.pack_id)}")
-        other = by_place.setdefault((e.pack_id, e.offset), e)
-        if other != e:
-            raise ValueError(f"two different entries at offset {e.offset} of {e.pack_id.hex()}")
-    packs: list[tuple[bytes, list[IndexEntry]]] = []
-    for (pack_id, _), e in sorted(by_place.items(), key=lambda item: item[0]):
-        if not packs or packs[-1][0] != pack_id:
-            packs.append((pack_id, []))
+        if previous is not None and previous.offset == e.offset and previous.pack_id == e.pack_id:
+            if previous != e:
+                raise ValueError(f"two different entries at offset {e.offset} of {e.pack_id.hex()}")
+            continue
+        if not packs or packs[-1][0] != e.pack_id:
+            packs.append((e.pack_id, []))
         packs[-1][1].append(e)
+        previous = e
     return packs
+
+
+_place = attrgetter("pack_id", "offset")
 
 
 def _pack_entry(e: IndexEntry) -> bytes:

@@ -29,8 +29,8 @@ from itertools import pairwise
 from typing import Any, overload
 
 from snapstore.errors import IntegrityError
-from snapstore.model.json_canonical import FieldReader, check_canonical, dumps, loads_object
-from snapstore.model.node import Node, node_from_json, node_from_trusted_json, node_to_json
+from snapstore.model.json_canonical import FieldReader, check_canonical, loads_object
+from snapstore.model.node import Node, node_from_json, node_from_trusted_json, node_json_text, node_to_json
 
 TREE_VERSION = 1
 
@@ -89,7 +89,8 @@ class Tree(Sequence[Node]):
         return None
 
     def encode(self) -> bytes:
-        return dumps(_tree_to_json(self))
+        nodes = ",".join([node_json_text(node) for node in self._nodes])
+        return f'{{"nodes":[{nodes}],"version":{TREE_VERSION}}}'.encode()
 
     @classmethod
     def decode(cls, data: bytes, *, authenticated: bool = False) -> Tree:

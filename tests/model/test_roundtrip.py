@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snapstore.errors import IntegrityError
+from snapstore.model.json_canonical import dumps
+from snapstore.model.tree import _tree_to_json
 from snapstore.model import (
     BLOCKDEV,
     CHARDEV,
@@ -119,6 +121,14 @@ def test_tree_round_trip(tree: Tree) -> None:
     assert decoded == tree
     assert list(decoded) == list(tree)
     assert decoded.encode() == data
+
+
+@given(TREES)
+@settings(max_examples=300)
+def test_fast_tree_encoding_is_the_canonical_json(tree: Tree) -> None:
+    """`Tree.encode` writes the JSON by hand for speed; it must be byte for byte what the
+    canonical encoder makes of the same objects (the decoder checks against the latter)."""
+    assert tree.encode() == dumps(_tree_to_json(tree))
 
 
 @given(TREES)
