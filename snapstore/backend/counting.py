@@ -68,6 +68,8 @@ def _read_file(name: str, source: int, size: int) -> bytearray:
         while position < size:  # a read may return fewer bytes than asked (> 2 GiB on Linux)
             got = os.preadv(source, [view[position:]], position)
             if not got:
-                raise BackendError(f"cannot save {name!r}: its source file ended at byte {position} of {size}")
+                raise BackendError(
+                    f"cannot save {name!r}: its source file ended at byte {position} of {size}"
+                )
             position += got
     return data

@@ -101,4 +101,6 @@ class PackWriter:
         self._sink.write(sealed_header)
         self._sink.write(HEADER_LENGTH.pack(len(sealed_header)))
         data, pack_id, release, file = self._sink.close()
-        return FinishedPack(data, pack_id, tuple(index_entries(self._header, pack_id)), release, file)
+        return FinishedPack(
+            data, pack_id, tuple(index_entries(self._header, pack_id)), release, file
+        )
