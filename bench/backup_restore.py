@@ -188,7 +188,11 @@ class Runner:
         self.results.add("sizes", {"corpus": corpus, "rep": rep, "tool": tool.name, "when": when, **usage})
 
     def restore(self, corpus: str, rep: int, tool: Tool, live: Path, name: str, data_bytes: int) -> None:
-        target = self.work / "restore" / tool.name
+        # Every restore gets a folder of its own, kept until the corpus is done: on ext4, files
+        # created within minutes of a mass deletion are several times slower to create (inode
+        # allocation skips recently freed inodes), so deleting one tool's restored tree just before
+        # the next tool's restore made the tools' order decide the small-files ratio.
+        target = self.work / "restore" / f"{corpus}-{rep}-{tool.name}"
         shutil.rmtree(target, ignore_errors=True)
         os.sync()
         record = self.step(corpus, rep, tool, "restore", tool.restore(self.workspace(corpus, tool), target, name),
@@ -199,8 +203,6 @@ class Runner:
                                           "identical": identical, "detail": detail})
             if not identical:
                 print(f"!!! RESTORE MISMATCH: {tool.name} on {corpus} rep {rep}: {detail}", flush=True)
-        shutil.rmtree(target, ignore_errors=True)
-        os.sync()
 
     def repetition(self, corpus: str, versions: list[Path], sizes: list[int], rep: int) -> None:
         """All steps of one repetition of one corpus, tools alternating within each step."""
@@ -239,6 +241,9 @@ class Runner:
         for tool in self.tools:
             shutil.rmtree(self.workspace(corpus, tool).root, ignore_errors=True)
         shutil.rmtree(self.work / "live" / corpus, ignore_errors=True)
+        for restored in (self.work / "restore").glob(f"{corpus}-*"):
+            shutil.rmtree(restored, ignore_errors=True)
+        os.sync()
 
 
 # --- report ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from snapstore.chunker.stream import iter_chunks
 from snapstore.repository.protocols import BlobSaver
 
 DEFAULT_WORKERS = os.cpu_count() or 2
-MAX_BYTES_IN_FLIGHT = 16 << 20  # raw bytes read but not yet packed: 16 keeps 2 workers busy
+MAX_BYTES_IN_FLIGHT = 8 << 20  # raw bytes read but not yet packed: 8 keep 2 workers busy
 BATCH_BYTES = 1 << 20
 BATCH_CHUNKS = 64
 

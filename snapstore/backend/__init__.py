@@ -17,12 +17,13 @@ GET, HEAD, LIST, DELETE) and bytes moved (`request_counter`).
 
 from __future__ import annotations
 
-from snapstore.backend.base import Backend, ObjectData, ObjectInfo, validate_name
+from snapstore.backend.base import Backend, FileSaver, ObjectData, ObjectInfo, validate_name
 from snapstore.backend.local import LocalBackend
 from snapstore.backend.memory import MemoryBackend
 
 __all__ = [
     "Backend",
+    "FileSaver",
     "LocalBackend",
     "MemoryBackend",
     "ObjectData",

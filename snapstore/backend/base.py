@@ -139,3 +139,19 @@ class Backend(Protocol):
     def close(self) -> None:
         """Release resources (connections, handles). The backend is not used afterwards."""
         ...
+
+
+@runtime_checkable
+class FileSaver(Protocol):
+    """A backend that can also store an object straight from an open file (optional).
+
+    The local backend copies file to file inside the kernel, so a pack spooled to a temporary
+    file never passes through the process's memory: mapping it for `save` would make its pages
+    count in the process's resident memory while they are written out.
+    """
+
+    def save_file(self, name: str, source: int, size: int) -> None:
+        """Store bytes [0, size) of the file open for reading as descriptor `source` under
+        `name`, atomically, like `save`; its file position is not used. Raises BackendError if
+        the file holds fewer than `size` bytes."""
+        ...

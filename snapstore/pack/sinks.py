@@ -1,6 +1,7 @@
 """Where a pack's bytes collect while it is built: in memory, or spooled to an unnamed temporary
 file (docs/design.md §4). A spooled pack costs no process memory while it fills; when finished,
-its bytes are mapped read-only for the upload and the file vanishes once released."""
+a backend that saves from a file (the local one) copies it from its descriptor, any other gets
+its bytes mapped read-only, and the file vanishes once released."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from snapstore.pack.header import pack_id_of
 class PackSink(Protocol):
     def write(self, data: ObjectData) -> None: ...
 
-    def close(self) -> tuple[ObjectData, bytes, Callable[[], None]]:
-        """The pack's bytes, their BLAKE3-256 (the pack id), and what frees them."""
+    def close(self) -> tuple[ObjectData, bytes, Callable[[], None], int | None]:
+        """The pack's bytes, their BLAKE3-256 (the pack id), what frees them, and the descriptor
+        of a file holding them (None in memory)."""
         ...
 
 
@@ -33,10 +35,10 @@ class MemorySink:
     def write(self, data: ObjectData) -> None:
         self._parts.append(data)
 
-    def close(self) -> tuple[ObjectData, bytes, Callable[[], None]]:
+    def close(self) -> tuple[ObjectData, bytes, Callable[[], None], int | None]:
         data = b"".join(self._parts)
         self._parts = []
-        return data, pack_id_of(data), _nothing
+        return data, pack_id_of(data), _nothing, None
 
 
 WRITE_BUFFER = 1 << 20
@@ -58,8 +60,9 @@ class SpoolSink:
         self._hash.update(data)
         self._size += len(data)
 
-    def close(self) -> tuple[ObjectData, bytes, Callable[[], None]]:
+    def close(self) -> tuple[ObjectData, bytes, Callable[[], None], int | None]:
         self._file.flush()
+        # Mapping costs nothing until the pages are read, which saving from the file never does.
         mapped = mmap.mmap(self._file.fileno(), self._size, prot=mmap.PROT_READ)
         view = memoryview(mapped)
         file = self._file
@@ -69,7 +72,7 @@ class SpoolSink:
             mapped.close()
             file.close()
 
-        return view, self._hash.digest(), release
+        return view, self._hash.digest(), release, file.fileno()
 
 
 def _nothing() -> None:

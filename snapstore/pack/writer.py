@@ -34,6 +34,8 @@ class FinishedPack:
     entries: tuple[IndexEntry, ...]
     release: Callable[[], None] = field(default=lambda: None, compare=False)
     """Frees `data` (a spooled pack's mapping and file); call once it is stored."""
+    file: int | None = field(default=None, compare=False)
+    """The descriptor of the spooled file holding `data` (valid until `release`), or None."""
 
     @property
     def name(self) -> str:
@@ -98,5 +100,7 @@ class PackWriter:
         sealed_header = sealer.seal(encode_header(self._header), HEADER_ASSOCIATED)
         self._sink.write(sealed_header)
         self._sink.write(HEADER_LENGTH.pack(len(sealed_header)))
-        data, pack_id, release = self._sink.close()
-        return FinishedPack(data, pack_id, tuple(index_entries(self._header, pack_id)), release)
+        data, pack_id, release, file = self._sink.close()
+        return FinishedPack(
+            data, pack_id, tuple(index_entries(self._header, pack_id)), release, file
+        )

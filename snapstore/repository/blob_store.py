@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from snapstore.backend import Backend
+from snapstore.backend import Backend, FileSaver
 from snapstore.compression import compress, decompress
 from snapstore.crypto import MasterKey, Sealer
 from snapstore.errors import IntegrityError, NotFoundError, SnapError
@@ -174,7 +174,11 @@ class BlobStore:
 
     def _store_pack(self, pack: FinishedPack) -> None:
         try:
-            self.backend.save(pack.name, pack.data)
+            if pack.file is not None and isinstance(self.backend, FileSaver):
+                # Mapped pages read by `save` would count in this process's resident memory.
+                self.backend.save_file(pack.name, pack.file, memoryview(pack.data).nbytes)
+            else:
+                self.backend.save(pack.name, pack.data)
         finally:
             pack.release()
         name, data = encode_index(pack.entries, (), self.sealer)

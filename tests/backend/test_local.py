@@ -329,3 +329,56 @@ def test_symlinked_folder_is_listed_and_loops_terminate(
     (elsewhere / "loop").symlink_to(elsewhere)
     assert {info.name for info in backend.list("data")} == {"data/ab/pack"}
     assert backend.load("data/ab/pack") == b"p"
+
+
+def spooled(tmp_path: Path, content: bytes) -> int:
+    """An open file holding `content`, its position at the end (save_file must not use it)."""
+    fd = os.open(tmp_path / "spooled", os.O_RDWR | os.O_CREAT, 0o600)
+    os.write(fd, content)
+    return fd
+
+
+def test_save_file_stores_the_first_size_bytes(
+    backend: LocalBackend, root: Path, tmp_path: Path
+) -> None:
+    content = os.urandom(3 << 20)
+    fd = spooled(tmp_path, content + b"not part of the object")
+    try:
+        backend.save_file("data/ab/packed", fd, len(content))
+        backend.save_file("data/ab/packed", fd, 5)  # replaces, like save
+        backend.save_file("data/ab/whole", fd, len(content))
+    finally:
+        os.close(fd)
+    assert backend.load("data/ab/packed") == content[:5]
+    assert backend.load("data/ab/whole") == content
+    assert mode_of(root / "data/ab/whole") == 0o600
+    assert files_under(root) == {"data/ab/packed", "data/ab/whole"}
+
+
+@pytest.mark.parametrize("refusal", [errno.EXDEV, errno.ENOSYS])
+def test_save_file_copies_through_a_buffer_where_the_kernel_will_not(
+    backend: LocalBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int
+) -> None:
+    def copy_file_range(*args: object) -> int:
+        raise OSError(refusal, os.strerror(refusal))
+
+    monkeypatch.setattr(os, "copy_file_range", copy_file_range)
+    content = os.urandom((2 << 20) + 12345)  # more than one buffer
+    fd = spooled(tmp_path, content)
+    try:
+        backend.save_file("data/ab/packed", fd, len(content))
+    finally:
+        os.close(fd)
+    assert backend.load("data/ab/packed") == content
+
+
+def test_save_file_from_a_short_file_fails_and_leaves_nothing(
+    backend: LocalBackend, root: Path, tmp_path: Path
+) -> None:
+    fd = spooled(tmp_path, b"ten bytes!")
+    try:
+        with pytest.raises(BackendError, match="ended at byte 10 of 20"):
+            backend.save_file("data/ab/packed", fd, 20)
+    finally:
+        os.close(fd)
+    assert files_under(root) == set()

@@ -3,6 +3,7 @@ the scope that gathers every backend opened inside it into one counter."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from snapstore.backend import MemoryBackend
 from snapstore.backend.counting import CountingBackend
 from snapstore.backend.location import open_backend
 from snapstore.backend.request_counter import REQUEST_KINDS, RequestCounter, request_scope
-from snapstore.errors import NotFoundError
+from snapstore.errors import BackendError, NotFoundError
 
 
 def test_counting_backend_counts_one_request_per_call() -> None:
@@ -29,6 +30,22 @@ def test_counting_backend_counts_one_request_per_call() -> None:
     assert totals.counts == {"PUT": 2, "GET": 2, "HEAD": 1, "LIST": 1, "DELETE": 1}
     assert (totals.bytes_sent, totals.bytes_received, totals.total) == (7, 2, 7)
     assert totals.as_dict()["total"] == 7
+
+
+def test_counting_backend_saves_from_a_file_over_any_backend(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.write_bytes(b"0123456789")
+    backend = CountingBackend(MemoryBackend())  # no save_file of its own: the file is read
+    fd = os.open(source, os.O_RDONLY)
+    try:
+        backend.save_file("a", fd, 7)
+        with pytest.raises(BackendError, match="ended at byte 10 of 11"):
+            backend.save_file("b", fd, 11)
+    finally:
+        os.close(fd)
+    assert backend.load("a") == b"0123456"
+    assert backend.requests.totals().counts["PUT"] == 2
+    assert backend.requests.totals().bytes_sent == 18
 
 
 def test_counter_is_thread_safe() -> None:

@@ -40,3 +40,25 @@ def test_read_errors_propagate() -> None:
     scanner = Scanner(64, 4096, 8192, normalization=1, gear=seeded_gear_table(0))
     with pytest.raises(OSError):
         list(iter_chunks(failing, scanner))
+
+
+class _WholeStream:
+    """A scanner that cuts only at the end, whatever its max_size says: iter_chunks must still
+    read, keep and yield every byte (its buffer grows instead of running out of room)."""
+
+    max_size = 100
+
+    def __init__(self) -> None:
+        self.length = 0
+
+    def feed(self, data: memoryview) -> list[int]:
+        self.length += len(data)
+        return []
+
+    def finish(self) -> list[int]:
+        return [self.length] if self.length else []
+
+
+def test_scanner_holding_back_more_than_a_maximum_chunk_loses_nothing() -> None:
+    data = pseudo_random(5000, "held back")
+    assert list(iter_chunks(io.BytesIO(data).readinto, _WholeStream(), 7)) == [data]

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from snapstore.backend import MemoryBackend
+from snapstore.backend import FileSaver, LocalBackend, MemoryBackend
+from snapstore.backend.counting import CountingBackend
 from snapstore.crypto import ENVELOPE_OVERHEAD
 from snapstore.errors import IntegrityError
 from snapstore.index import BlobType, decode_index
 from snapstore.model import Tree
-from snapstore.pack import pack_object_name
+from snapstore.pack import pack_id_from_name, pack_object_name, verify_pack_id
 from snapstore.repository import Repository, RepositoryConfig
-from tests.repository.conftest import file_node, flip_bit, sample_tree
+from tests.repository.conftest import CHEAP_KDF, PASSWORD, file_node, flip_bit, sample_tree
 
 
 def test_data_round_trip(repo: Repository, open_repo: Callable[..., Repository]) -> None:
@@ -142,3 +144,25 @@ def test_missing_pack_and_unknown_blob(repo: Repository, backend: MemoryBackend)
         repo.load_tree(unknown)
     assert str(caught.value) == f"tree blob {unknown.hex()} is not in the index"
     assert not repo.has_data(unknown)
+
+
+def test_spooled_packs_saved_from_their_files_on_a_local_backend(tmp_path: Path) -> None:
+    """The local backend copies each spooled pack from its file: the packs it holds are whole,
+    named by their hash, and give back every blob."""
+    backend = CountingBackend(LocalBackend(tmp_path / "repo"))
+    assert isinstance(backend, FileSaver)
+    repo = Repository.init(
+        backend, PASSWORD, tmp_path / "cache", config=RepositoryConfig(pack_size=256 * 1024), kdf=CHEAP_KDF
+    )
+    try:
+        blobs = [os.urandom(100_000) for _ in range(7)]
+        for blob in blobs:
+            repo.save_data(blob)
+        repo.flush()
+        packs = list(backend.list("data"))
+        assert len(packs) == 3
+        for info in packs:
+            verify_pack_id(backend.load(info.name), pack_id_from_name(info.name))
+        assert [repo.load_data(repo.blob_id(b)) for b in blobs] == blobs
+    finally:
+        repo.close()
