@@ -52,7 +52,7 @@ class Repository:
             backend, self.master, self.sealer, self.cache, config.pack_size, config.compression_level,
             spool=cache_dir / config.id / "spool",
         )  # fmt: skip
-        self.trees = CachedTrees(TreeCache(cache_dir / config.id / "trees"), self.blobs, self.master)
+        self.trees = CachedTrees(TreeCache(cache_dir / config.id / "trees"), self.blobs, self.sealer)
         self._gear = keyed_gear_table(self.master.chunker_key)
         self.blobs.trashed = trash.marked_packs(backend)
 

@@ -56,6 +56,28 @@ def test_corrupted_entry_is_read_again_from_the_repository(repo: Repository, ent
     assert (repo.trees.hits, repo.trees.misses) == (1, 1)
 
 
+def test_cached_entries_are_sealed_and_bound_to_their_tree(
+    open_repo: Callable[..., Repository], tmp_path: Path
+) -> None:
+    repo = open_repo(cache="shared")
+    first_id, first = saved_tree(repo, b"secret-name-one")
+    second_id, second = saved_tree(repo, b"secret-name-two")
+    assert repo.load_cached_tree(first_id) == first
+    assert repo.load_cached_tree(second_id) == second
+    repo.trees.cache.flush()
+    (payloads,) = tmp_path.glob("shared/*/trees/payloads-*")
+    assert b"secret-name" not in payloads.read_bytes()
+    # The first tree's sealed entry filed under the second tree's id does not pass for it.
+    moved = repo.trees.cache.get(first_id)
+    assert moved is not None
+    repo.trees.cache.put(second_id, moved)
+    repo.trees.cache.flush()
+    hits, misses = repo.trees.hits, repo.trees.misses
+    assert repo.load_cached_tree(second_id) == second
+    assert (repo.trees.hits, repo.trees.misses) == (hits, misses + 1)
+    repo.close()
+
+
 def test_corrupted_entry_of_a_lost_tree_fails_clearly(
     repo: Repository, backend: MemoryBackend
 ) -> None:
