@@ -26,7 +26,7 @@ from snapstore.copier.options import CopyCounters
 from snapstore.repository.protocols import BlobLoader, BlobSaver
 
 DEFAULT_WORKERS = os.cpu_count() or 2
-MAX_BYTES_IN_FLIGHT = 32 << 20  # as a backup's (archiver.chunk_pipeline)
+MAX_BYTES_IN_FLIGHT = 32 << 20  # source blobs handed to the workers and not yet stored
 # Contents already moved in this run (hard links, duplicate files, files in several snapshots)
 # are not read again; the memo is bounded by the number of chunk ids it holds.
 MEMO_IDS = 200_000
