@@ -13,7 +13,7 @@ from typing import Protocol
 
 from snapstore import __version__
 from snapstore.archiver.excludes import ExcludeRules
-from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS, ChunkPipeline, FileContent
+from snapstore.archiver.chunk_pipeline import DEFAULT_WORKERS, PROCESS_AFTER, ChunkPipeline, FileContent
 from snapstore.archiver.node_reader import group_name, node_from_stat, user_name
 from snapstore.archiver.options import BackupOptions, BackupResult, Counters
 from snapstore.archiver.streams import StreamStorer, check_layout
@@ -144,9 +144,11 @@ class Archiver:
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
         on_progress: Progress | None = None,
         workers: int = DEFAULT_WORKERS,
+        process_after: int | None = PROCESS_AFTER,
     ) -> None:
         self.repo = repo
         self.workers = workers
+        self.process_after = process_after
         self.options = options
         self.rules = rules
         self.parent = parent
@@ -160,7 +162,8 @@ class Archiver:
 
     def run(self) -> BackupResult:
         self._pipeline = ChunkPipeline(
-            self.repo, self.counters, dry_run=self.options.dry_run, workers=self.workers
+            self.repo, self.counters, dry_run=self.options.dry_run, workers=self.workers,
+            process_after=self.process_after,
         )
         try:
             if self.options.dry_run:

@@ -4,7 +4,10 @@ AEAD release the GIL, so the workers use all cores). Memory is bounded by a limi
 chunks in flight, not by file or repository size: the walker waits when it is reached.
 
 Small chunks are batched into one worker job, so a tree of many small files does not pay a
-thread hand-off per file.
+thread hand-off per file. Files of at most one chunk are read by the workers; once a backup has
+met `PROCESS_AFTER` of them, each worker thread hands its small files to a helper process of its
+own (`seal_process`), which reads and seals them outside this process's GIL: per small file the
+Python and system-call overhead dominates, and threads serialize on it (docs/design.md §12).
 """
 
 from __future__ import annotations
@@ -18,13 +21,18 @@ from dataclasses import dataclass
 from snapstore.archiver.byte_budget import ByteBudget
 from snapstore.archiver.file_reading import open_for_reading, read_small
 from snapstore.archiver.options import Counters
+from snapstore.archiver.seal_process import SealProcess
 from snapstore.chunker.stream import iter_chunks
+from snapstore.repository.data_sealing import SealedBlob
 from snapstore.repository.protocols import BlobSaver
 
 DEFAULT_WORKERS = os.cpu_count() or 2
 MAX_BYTES_IN_FLIGHT = 8 << 20  # raw bytes read but not yet packed: 8 keep 2 workers busy
 BATCH_BYTES = 1 << 20
 BATCH_CHUNKS = 64
+# Small files met before helper processes start: each costs about 0.2 s of CPU to start and
+# 22 MB of memory, which a few thousand files do not repay (docs/benchmarks.md).
+PROCESS_AFTER = 4096
 
 
 class FileContent:
@@ -65,6 +73,7 @@ class ChunkPipeline:
         dry_run: bool = False,
         workers: int = DEFAULT_WORKERS,
         max_in_flight: int = MAX_BYTES_IN_FLIGHT,
+        process_after: int | None = PROCESS_AFTER,
     ) -> None:
         self.repo = repo
         self.counters = counters
@@ -77,6 +86,11 @@ class ChunkPipeline:
         self._batch_futures: list[FileContent] = []
         self._scanner = repo.new_scanner()  # reused: finish() resets it for the next file
         self._stream_scanner = repo.new_scanner(stream=True)
+        # A dry run stores nothing: its workers only hash, which helpers would not speed up.
+        self._process_after = None if dry_run else process_after
+        self._small_files = 0
+        self._local = threading.local()
+        self._processes: list[SealProcess] = []
 
     def read_file(self, path: bytes, size: int) -> FileContent:
         """Read and chunk `path` (`size` bytes by its stat); its chunks are stored in the
@@ -84,6 +98,7 @@ class ChunkPipeline:
         read by a worker, and `wait` raises its OSError (nothing of it is recorded then)."""
         content = FileContent()
         if size <= self._scanner.min_size:
+            self._small_files += 1
             content._slots.append(None)
             self._add(content, 0, _Unread(path), max(size, 1))
             return content
@@ -146,13 +161,52 @@ class ChunkPipeline:
 
     def _store(self, job: Job) -> None:
         try:
+            unread = [(content, data.path) for content, _, data, _ in job if isinstance(data, _Unread)]
+            process = self._process() if unread else None
+            if process is not None:
+                self._store_sealed(process, unread)
             for content, slot, data, _ in job:
-                if isinstance(data, _Unread):
-                    self._store_small(content, data.path)
-                else:
+                if not isinstance(data, _Unread):
                     content._slots[slot] = self._store_chunk(data)
+                elif process is None:
+                    self._store_small(content, data.path)
         finally:
             self._budget.release(sum(weight for *_, weight in job))
+
+    def _process(self) -> SealProcess | None:
+        """This worker thread's helper process, started on first need; None until the backup
+        has met enough small files to repay it."""
+        if self._process_after is None or self._small_files < self._process_after:
+            return None
+        process: SealProcess | None = getattr(self._local, "process", None)
+        if process is None:
+            process = SealProcess(self.repo.data_sealing(), self._scanner.min_size)
+            self._local.process = process
+            with self._lock:
+                self._processes.append(process)
+        return process
+
+    def _store_sealed(self, process: SealProcess, unread: list[tuple[FileContent, bytes]]) -> None:
+        results = process.seal([path for _, path in unread])
+        for (content, path), result in zip(unread, results):
+            kind = result[0]
+            if kind == "sealed":
+                _, blob_id, envelope, raw_length, compression = result
+                sealed = SealedBlob(blob_id, envelope, raw_length, compression)  # type: ignore[arg-type]
+                content._slots = [self._store_sealed_blob(sealed)]
+            elif kind == "empty":
+                content._slots = []
+            elif kind == "error":
+                content.error = OSError(result[1], result[2], os.fsdecode(path))
+            else:  # grown past one chunk since the walk: chunk it here
+                self._store_small(content, path)
+
+    def _store_sealed_blob(self, sealed: SealedBlob) -> bytes:
+        added = self.repo.save_sealed_data(sealed)
+        with self._lock:
+            self.counters.bytes_read += sealed.raw_length
+        self._count(sealed.raw_length, added)
+        return sealed.blob_id
 
     def _store_small(self, content: FileContent, path: bytes) -> None:
         try:
@@ -198,6 +252,11 @@ class ChunkPipeline:
         return content.ids()
 
     def close(self) -> None:
-        self.submit_batch()
-        self._pool.shutdown(wait=True)
+        try:
+            self.submit_batch()
+            self._pool.shutdown(wait=True)
+        finally:
+            for process in self._processes:
+                process.close()
+            self._processes.clear()
 

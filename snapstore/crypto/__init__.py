@@ -10,7 +10,7 @@ holds the master key wrapped by a key derived from a password (Argon2id). See do
 
 from snapstore.crypto.aead import ENVELOPE_OVERHEAD, Sealer
 from snapstore.crypto.keyfile import KdfParams, unwrap_master_key, wrap_master_key
-from snapstore.crypto.subkeys import ContentKeys, MasterKey
+from snapstore.crypto.subkeys import ContentKeys, MasterKey, keyed_blob_id
 
 __all__ = [
     "ContentKeys",
@@ -19,5 +19,6 @@ __all__ = [
     "MasterKey",
     "Sealer",
     "unwrap_master_key",
+    "keyed_blob_id",
     "wrap_master_key",
 ]

@@ -19,6 +19,11 @@ def derive_subkey(secret: bytes, context: str) -> bytes:
     return blake3.blake3(secret, derive_key_context=context).digest()
 
 
+def keyed_blob_id(id_key: bytes, plaintext: bytes | memoryview) -> bytes:
+    """Keyed BLAKE3-256 of a blob's plaintext: the storage never learns content hashes."""
+    return blake3.blake3(plaintext, key=id_key, max_threads=1).digest()
+
+
 @dataclass(frozen=True)
 class ContentKeys:
     """The id key and chunker key of another repository, adopted by one created with
@@ -76,5 +81,4 @@ class MasterKey:
         return derive_subkey(self.secret, ENCRYPTION_KEY_CONTEXT)
 
     def blob_id(self, plaintext: bytes | memoryview) -> bytes:
-        """Keyed BLAKE3-256 of a blob's plaintext: the storage never learns content hashes."""
-        return blake3.blake3(plaintext, key=self.id_key, max_threads=1).digest()
+        return keyed_blob_id(self.id_key, plaintext)

@@ -16,12 +16,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from snapstore.backend import Backend, FileSaver
-from snapstore.compression import compress, decompress
+from snapstore.compression import decompress
 from snapstore.crypto import MasterKey, Sealer
 from snapstore.errors import IntegrityError, NotFoundError, SnapError
 from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index, sync_cache
 from snapstore.pack import FinishedPack, PackWriter, load_pack_header, pack_object_name
 from snapstore.pack.sinks import SpoolSink
+from snapstore.repository.data_sealing import SealedBlob, seal_blob
 from snapstore.repository.layout import blob_associated
 
 
@@ -112,14 +113,26 @@ class BlobStore:
             raise self._upload_error
         if self.has(blob_id):
             return 0
-        payload, compression = compress(plaintext, self.compression_level)
-        envelope = self.sealer.seal(payload, blob_associated(blob_type, blob_id))
+        envelope, compression = seal_blob(self.sealer, blob_type, blob_id, plaintext, self.compression_level)
+        return self._add(blob_type, blob_id, envelope, len(plaintext), compression)
+
+    def save_sealed(self, sealed: SealedBlob) -> int:
+        """Store a data blob sealed elsewhere (a helper process) unless it is known; return the
+        bytes added to packs (0 if known)."""
+        if self._upload_error is not None:
+            raise self._upload_error
+        if self.has(sealed.blob_id):
+            return 0
+        return self._add(BlobType.DATA, sealed.blob_id, sealed.envelope, sealed.raw_length, sealed.compression)
+
+    def _add(self, blob_type: BlobType, blob_id: bytes, envelope: bytes | bytearray, raw_length: int,
+             compression: int) -> int:  # fmt: skip
         full: FinishedPack | None = None
         with self._lock:
             if blob_id in self._pending:  # another thread stored it meanwhile
                 return 0
             writer = self._writers.get(blob_type) or self._writers.setdefault(blob_type, self._new_writer())
-            writer.add(blob_type, blob_id, envelope, len(plaintext), compression)
+            writer.add(blob_type, blob_id, envelope, raw_length, compression)
             self._pending[blob_id] = None
             if writer.size >= self.pack_size:
                 full = self._writers.pop(blob_type).finish(self.sealer)

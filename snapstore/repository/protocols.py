@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from snapstore.model import Snapshot, Tree
+from snapstore.repository.data_sealing import DataSealing, SealedBlob
 
 
 class BlobSaver(Protocol):
@@ -17,6 +18,14 @@ class BlobSaver(Protocol):
 
     def save_data(self, data: bytes, blob_id: bytes | None = None) -> int:
         """Store a data blob unless present; return the bytes added to packs (0 if deduplicated)."""
+        ...
+
+    def data_sealing(self) -> DataSealing:
+        """What a helper process needs to seal data blobs itself (secret keys included)."""
+        ...
+
+    def save_sealed_data(self, sealed: SealedBlob) -> int:
+        """Store a data blob sealed by `data_sealing().seal` unless present; as `save_data`."""
         ...
 
     def has_tree(self, tree_id: bytes) -> bool: ...

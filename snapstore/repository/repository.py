@@ -26,6 +26,7 @@ from snapstore.repository import keyring, layout, trash
 from snapstore.repository.blob_store import BlobStore
 from snapstore.repository.cached_trees import CachedTrees
 from snapstore.repository.config import RepositoryConfig
+from snapstore.repository.data_sealing import DataSealing, SealedBlob
 from snapstore.repository.locks import Lock
 
 CONTENT_FINGERPRINT_CONTEXT = "snapstore 2026-11-22 content fingerprint v1"
@@ -115,6 +116,12 @@ class Repository:
 
     def save_data(self, data: bytes, blob_id: bytes | None = None) -> int:
         return self.blobs.save(BlobType.DATA, data, blob_id or self.blob_id(data))
+
+    def data_sealing(self) -> DataSealing:
+        return DataSealing(self.master.id_key, self.master.encryption_key, self.config.compression_level)
+
+    def save_sealed_data(self, sealed: SealedBlob) -> int:
+        return self.blobs.save_sealed(sealed)
 
     def has_tree(self, tree_id: bytes) -> bool:
         return self.blobs.has(tree_id)
