@@ -31,8 +31,8 @@ MAX_BYTES_IN_FLIGHT = 8 << 20  # raw bytes read but not yet packed: 8 keep 2 wor
 BATCH_BYTES = 1 << 20
 BATCH_CHUNKS = 64
 # Small files met before helper processes start: each costs about 0.2 s of CPU to start and
-# 22 MB of memory, which a few thousand files do not repay (docs/benchmarks.md).
-PROCESS_AFTER = 4096
+# 25 MB of memory, which 16,000 files did not repay and 25,600 did (docs/benchmarks.md).
+PROCESS_AFTER = 16384
 
 
 class FileContent:

@@ -128,10 +128,10 @@ def test_helpers_end_with_the_backup(memory_repo: Repository, tmp_path: Path) ->
 
 def test_snap_backup_of_many_small_files_uses_helpers_and_restores_bit_for_bit(snap: Snap, tmp_path: Path) -> None:
     src = tmp_path / "src"
-    _small_tree(src, PROCESS_AFTER + 500, 256 * 1024)
+    _small_tree(src, PROCESS_AFTER + 100, 256 * 1024)
     report = snap.backup(src)
     assert report["errors"] == 0
-    assert report["files_new"] == PROCESS_AFTER + 505
+    assert report["files_new"] == PROCESS_AFTER + 105
     target = tmp_path / "restored"
     snap.json("restore", "latest", "--target", target, "--verify")
     assert_same_tree(os.fsencode(src), os.fsencode(target / src.relative_to("/")), with_xattrs=False)
