@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "snapstore"
 
 LAYERS = {
-    **dict.fromkeys(["", "errors", "ids", "chunker", "crypto", "compression", "model"], 0),
+    **dict.fromkeys(["", "errors", "ids", "helper_process", "chunker", "crypto", "compression", "model"], 0),
     "backend": 1,
     **dict.fromkeys(["pack", "index"], 2),
     "repository": 3,

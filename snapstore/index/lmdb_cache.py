@@ -87,6 +87,22 @@ class IndexCache:
             value = txn.get(blob_id, db=self._blobs)
             return None if value is None else self._entry(txn, blob_id, value)
 
+    def lookup_many(self, blob_ids: Iterable[bytes]) -> dict[bytes, IndexEntry]:
+        """`lookup` of many blobs in one read transaction; the blobs not listed are left out."""
+        found: dict[bytes, IndexEntry] = {}
+        packs: dict[int, bytes] = {}
+        with self._env.begin() as txn:
+            for blob_id in blob_ids:
+                value = txn.get(blob_id, db=self._blobs)
+                if value is None:
+                    continue
+                number, blob_type, compression, offset, length, raw_length = BLOB_VALUE.unpack(value)
+                pack_id = packs.get(number)
+                if pack_id is None:
+                    pack_id = packs[number] = self._pack_id(txn, number)
+                found[blob_id] = IndexEntry(blob_id, blob_type, pack_id, offset, length, raw_length, compression)
+        return found
+
     def pack_of(self, blob_id: bytes) -> bytes | None:
         """The id of the pack holding blob `blob_id`, or None: `lookup` without building the
         entry (a backup asks this for every chunk and tree it reuses)."""
@@ -158,12 +174,14 @@ class IndexCache:
 
     def _entry(self, txn: lmdb.Transaction, blob_id: bytes, value: bytes) -> IndexEntry:
         number, blob_type, compression, offset, length, raw_length = BLOB_VALUE.unpack(value)
+        pack_id = self._pack_id(txn, number)
+        return IndexEntry(blob_id, blob_type, pack_id, offset, length, raw_length, compression)
+
+    def _pack_id(self, txn: lmdb.Transaction, number: int) -> bytes:
         pack_id = txn.get(PACK_NUMBER.pack(number), db=self._packs)
         if pack_id is None:
             raise IntegrityError(f"index cache {self.path}: blob refers to unknown pack {number}")
-        return IndexEntry(
-            blob_id, blob_type, bytes(pack_id), offset, length, raw_length, compression
-        )
+        return bytes(pack_id)
 
     def __iter__(self) -> Iterator[IndexEntry]:
         """Every entry, in blob id order, read from one consistent snapshot of the cache."""

@@ -11,19 +11,18 @@ full packs are stored by uploader threads while the callers go on filling the ne
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from snapstore.backend import Backend, FileSaver
-from snapstore.compression import decompress
 from snapstore.crypto import MasterKey, Sealer
 from snapstore.errors import IntegrityError, NotFoundError, SnapError
 from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index, sync_cache
 from snapstore.pack import FinishedPack, PackWriter, load_pack_header, pack_object_name
 from snapstore.pack.sinks import SpoolSink
+from snapstore.repository.blob_opening import open_blob
 from snapstore.repository.data_sealing import SealedBlob, seal_blob
-from snapstore.repository.layout import blob_associated
 
 
 class ConcurrentPruneError(SnapError):
@@ -106,6 +105,14 @@ class BlobStore:
         with self._lock:
             entry = self._pending.get(blob_id)
         return entry if entry is not None else self.cache.lookup(blob_id)
+
+    def lookup_many(self, blob_ids: Collection[bytes]) -> dict[bytes, IndexEntry]:
+        """`lookup` of many blobs at once; the blobs not in the index are left out."""
+        with self._lock:
+            pending = {b: e for b in blob_ids if (e := self._pending.get(b)) is not None} if self._pending else {}
+        found = self.cache.lookup_many(b for b in blob_ids if b not in pending)
+        found.update(pending)
+        return found
 
     def save(self, blob_type: BlobType, plaintext: bytes, blob_id: bytes) -> int:
         """Store the blob unless it is known; return the bytes added to packs (0 if known)."""
@@ -208,18 +215,18 @@ class BlobStore:
         entry = self.lookup(blob_id)
         if entry is None:
             raise IntegrityError(f"{blob_type.name.lower()} blob {blob_id.hex()} is not in the index")
-        return self.open_blob(entry, self._load_range(entry.pack_id, entry.offset, entry.length))
+        return self.open_blob(entry, self.load_range(entry.pack_id, entry.offset, entry.length))
 
     def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]:
         """Blobs of one pack, with one read spanning them all (restore reads each pack once)."""
         ordered = sorted(entries, key=lambda e: e.offset)
         start = ordered[0].offset
-        span = self._load_range(ordered[0].pack_id, start, ordered[-1].offset + ordered[-1].length - start)
+        span = self.load_range(ordered[0].pack_id, start, ordered[-1].offset + ordered[-1].length - start)
         view = memoryview(span)
         for entry in ordered:
             yield entry, self.open_blob(entry, view[entry.offset - start : entry.offset - start + entry.length])
 
-    def _load_range(self, pack_id: bytes, offset: int, length: int) -> bytes:
+    def load_range(self, pack_id: bytes, offset: int, length: int) -> bytes:
         try:
             return self.backend.load(pack_object_name(pack_id), offset, length)
         except NotFoundError:
@@ -227,13 +234,4 @@ class BlobStore:
 
     def open_blob(self, entry: IndexEntry, envelope: bytes | memoryview) -> bytes:
         """Authenticate, decompress and check a blob read from its pack."""
-        what = f"{BlobType(entry.blob_type).name.lower()} blob {entry.blob_id.hex()}"
-        where = f"{what} in pack {entry.pack_id.hex()}"
-        payload = self.sealer.open(envelope, blob_associated(entry.blob_type, entry.blob_id), where)
-        try:
-            plaintext = decompress(payload, entry.compression, entry.raw_length)
-        except Exception as error:  # zstd raises its own error type
-            raise IntegrityError(f"{where}: cannot decompress ({error})") from None
-        if len(plaintext) != entry.raw_length or self.master.blob_id(plaintext) != entry.blob_id:
-            raise IntegrityError(f"{where}: content does not match its id")
-        return plaintext
+        return open_blob(self.sealer, self.master.id_key, entry, envelope)

@@ -4,7 +4,7 @@ protocols of `protocols.py`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from snapstore.repository import keyring, layout, trash
 from snapstore.repository.blob_store import BlobStore
 from snapstore.repository.cached_trees import CachedTrees
 from snapstore.repository.config import RepositoryConfig
+from snapstore.repository.blob_opening import BlobOpening
 from snapstore.repository.data_sealing import DataSealing, SealedBlob
 from snapstore.repository.locks import Lock
 
@@ -120,6 +121,9 @@ class Repository:
     def data_sealing(self) -> DataSealing:
         return DataSealing(self.master.id_key, self.master.encryption_key, self.config.compression_level)
 
+    def blob_opening(self) -> BlobOpening:
+        return BlobOpening(self.master.id_key, self.master.encryption_key)
+
     def save_sealed_data(self, sealed: SealedBlob) -> int:
         return self.blobs.save_sealed(sealed)
 
@@ -146,8 +150,15 @@ class Repository:
     def lookup(self, blob_id: bytes) -> IndexEntry | None:
         return self.blobs.lookup(blob_id)
 
+    def lookup_many(self, blob_ids: Collection[bytes]) -> dict[bytes, IndexEntry]:
+        return self.blobs.lookup_many(blob_ids)
+
     def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]:
         return self.blobs.load_from_pack(entries)
+
+    def load_pack_range(self, pack_id: bytes, offset: int, length: int) -> bytes:
+        """Bytes of a pack as stored (sealed blobs), for a restore's helper processes to open."""
+        return self.blobs.load_range(pack_id, offset, length)
 
     def load_tree(self, tree_id: bytes) -> Tree:
         # The blob store checked the keyed id of these exact bytes: they are one of our encodings.

@@ -7,7 +7,7 @@ rereads what was written and compares chunk ids with the snapshot.
 """
 
 from snapstore.restorer.options import RestoreOptions, RestoreResult
-from snapstore.restorer.content_writer import RestoreError
+from snapstore.restorer.pack_run import RestoreError
 from snapstore.restorer.restorer import Restorer, RestoreSource
 
 __all__ = ["RestoreError", "RestoreOptions", "RestoreResult", "RestoreSource", "Restorer"]

@@ -1,92 +1,89 @@
-"""Writing restored file contents: chunk placements grouped by pack, packs read in parallel and
-each once, blobs written with positional writes to every place they belong. All-zero 4 KiB
-blocks are skipped rather than written, so sparse files get their holes back.
+"""Writing restored file contents: chunk placements grouped by pack, each pack read once in runs
+of at most 8 MiB, runs written in parallel, each blob with positional writes to every place it
+belongs. All-zero 4 KiB blocks are skipped rather than written, so sparse files get their holes
+back.
+
+Planned files are written in batches; a batch is written while the next one is planned. The runs
+of the first `PROCESS_AFTER` files are written by threads of this process; after that, by helper
+processes (`restore_worker`, one per core at most), because per small file the Python and
+system-call overhead dominates and threads serialize on it (docs/design.md §12).
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from snapstore.errors import IntegrityError, SnapError
+from snapstore.errors import IntegrityError
+from snapstore.helper_process import HelperProcess
 from snapstore.index import IndexEntry
 from snapstore.model import Node
-from snapstore.restorer.metadata import apply_metadata_fd
+from snapstore.repository.blob_opening import BlobOpening
+from snapstore.restorer.metadata import CREATE_MODE, Creation, FileMetadata, apply_metadata
+from snapstore.restorer.pack_run import (
+    PackRun, Place, RestoreError, RunStats, WholeFile, pack_runs, run_to_wire, write_error, write_run,
+)  # fmt: skip
 
 DEFAULT_READERS = 4
-MAX_READ = 8 << 20
-HOLE_BLOCK = 4096
-_ZERO_BLOCK = bytes(HOLE_BLOCK)
+# Files planned before helper processes start: a helper costs about 0.1 s of CPU to start and
+# 25 MB of memory, which a few thousand small files repay (docs/benchmarks.md).
+PROCESS_AFTER = 4096
+_MANY = object()  # a file with chunks in several runs
 
 
 class PackSource(Protocol):
-    def lookup(self, blob_id: bytes) -> IndexEntry | None: ...
+    def lookup_many(self, blob_ids: Collection[bytes]) -> dict[bytes, IndexEntry]: ...
 
     def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]: ...
 
 
-class RestoreError(SnapError):
-    """Writing to the target failed (disk full, permission): names the file."""
+class HelperPackSource(PackSource, Protocol):
+    """What helper processes need besides: the keys, and the stored bytes of a pack range."""
 
+    def blob_opening(self) -> BlobOpening: ...
 
-def write_error(path: bytes, error: OSError) -> RestoreError:
-    if error.errno == errno.ENOSPC:
-        return RestoreError(f"target disk full while writing {os.fsdecode(path)}")
-    return RestoreError(f"cannot write {os.fsdecode(path)}: {error.strerror or error}")
-
-
-@dataclass
-class WriteStats:
-    bytes_written: int = 0
-    holes_bytes: int = 0
-    packs_read: int = 0
-
-
-def _data_runs(data: bytes, offset: int) -> Iterator[tuple[int, int]]:
-    """(start, end) runs of `data` to write; the rest are whole zero blocks aligned to the file."""
-    if data.find(_ZERO_BLOCK) < 0 and len(data) >= HOLE_BLOCK:
-        yield 0, len(data)
-        return
-    run_start = None
-    position = 0
-    while position < len(data):
-        # Blocks are aligned to the file, not to the chunk, as the file system's blocks are.
-        end = min(len(data), position + HOLE_BLOCK - (offset + position) % HOLE_BLOCK)
-        zero = data.count(0, position, end) == end - position
-        if zero and run_start is not None:
-            yield run_start, position
-            run_start = None
-        elif not zero and run_start is None:
-            run_start = position
-        position = end
-    if run_start is not None:
-        yield run_start, len(data)
+    def load_pack_range(self, pack_id: bytes, offset: int, length: int) -> bytes: ...
 
 
 @dataclass
-class _Unfinished:
-    """A planned file with chunks still to write."""
+class _Planned:
+    content: tuple[bytes, ...]
+    size: int  # known once the batch looked its blobs up
+    node: Node | None  # metadata to set once written
+    fresh: bool  # its folder was made by this restore
+    created: bool  # created already (a hard link will point at it)
 
-    remaining: int
-    size: int | None  # final size, until the first write creates the file with it
-    node: Node | None  # metadata to apply after the last write
+
+@dataclass
+class _Batch:
+    futures: list[Future[RunStats]]
+    shared: list[tuple[bytes, Node | None]]  # files written by several runs: metadata when all are done
 
 
 class ContentWriter:
-    def __init__(self, repo: PackSource, readers: int = DEFAULT_READERS) -> None:
+    def __init__(
+        self, repo: PackSource, readers: int = DEFAULT_READERS, creation: Creation | None = None,
+        process_after: int | None = PROCESS_AFTER,
+    ) -> None:  # fmt: skip
         self.repo = repo
         self.readers = readers
-        self.stats = WriteStats()
-        self.warnings: list[str] = []  # metadata that could not be applied
-        self._places: dict[bytes, list[tuple[bytes, int]]] = defaultdict(list)
+        self.creation = creation
+        self.process_after = process_after
+        self.stats = RunStats()
+        self._places: dict[bytes, list[Place]] = defaultdict(list)
         self._entries: dict[bytes, IndexEntry] = {}
-        self._files: dict[bytes, _Unfinished] = {}
+        self._files: dict[bytes, _Planned] = {}
+        self._files_before = 0  # planned in earlier batches
+        self._pending: _Batch | None = None
+        self._threads: ThreadPoolExecutor | None = None
+        self._helper_threads: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._helpers: list[HelperProcess] = []
         self._lock = threading.Lock()
 
     @property
@@ -95,98 +92,157 @@ class ContentWriter:
 
     def add_file(
         self, path: bytes, content: tuple[bytes, ...], create_now: bool = False,
-        node: Node | None = None,
+        node: Node | None = None, fresh: bool = False,
     ) -> None:  # fmt: skip
-        """Plan `path`'s chunks (offsets from the index's plaintext lengths). The file is created
-        with its final size by its first write, which saves a second open of every file; it is
-        created now when it has no content or `create_now` (a hard link will point at it).
-        `node`'s metadata is applied through the descriptor of the last write."""
-        total = 0
-        for blob_id in content:
-            entry = self.repo.lookup(blob_id)
-            if entry is None:
-                raise IntegrityError(f"data blob {blob_id.hex()} of {os.fsdecode(path)} is not in the index")
-            self._places[blob_id].append((path, total))
-            self._entries[blob_id] = entry
-            total += entry.raw_length
+        """Plan `path`'s chunks. A file is created by the run that writes it, or before the
+        runs when several write it; it is created now when it has no content or `create_now` (a
+        hard link will point at it). `fresh`: its folder was made by this restore, so nothing is
+        in the way. The chunks are looked up when the batch starts, all in one go."""
+        planned = _Planned(content, 0, node, fresh, create_now)
         if content:
-            self._files[path] = _Unfinished(len(content), None if create_now else total, node)
-            if not create_now:
-                return
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-            try:
-                os.ftruncate(fd, total)
-            finally:
-                os.close(fd)
-        except OSError as error:
-            raise write_error(path, error) from None
+            self._files[path] = planned
+        if create_now or not content:
+            if content:
+                self._place({path: planned}, self.repo.lookup_many(content))
+            _create_sized(path, planned.size)
 
-    def run(self) -> WriteStats:
-        """Write every file planned since the last run; the totals count all runs."""
+    def submit(self) -> None:
+        """Start writing the files planned so far, after the batch before them is done."""
+        batch = self._start_batch()
+        self.wait()
+        self._pending = batch
+
+    def wait(self) -> RunStats:
+        """Wait for the batch being written; the totals count all batches."""
+        batch, self._pending = self._pending, None
+        if batch is not None:
+            for future in batch.futures:
+                self.stats.add(future.result())
+            for path, node in batch.shared:
+                if node is not None:
+                    apply_metadata(path, node, self.stats.warnings)
+        return self.stats
+
+    def close(self) -> None:
+        """Stop the threads and helper processes (after an error, without writing the rest)."""
+        for pool in (self._threads, self._helper_threads):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        for helper in self._helpers:
+            helper.close()
+
+    def _start_batch(self) -> _Batch:
+        unplaced = {p: f for p, f in self._files.items() if not f.created}
+        self._place(unplaced, self.repo.lookup_many({b for f in unplaced.values() for b in f.content}))
+        runs = self._plan_runs()
+        shared = self._assign_files(runs)
+        use_helpers = self.process_after is not None and self._files_before >= self.process_after
+        self._files_before += len(self._files)
+        self._places.clear()
+        self._entries.clear()
+        self._files.clear()
+        if use_helpers:
+            work, pool = self._run_in_helper, self._helper_pool()
+        else:
+            work, pool = self._run_in_thread, self._thread_pool()
+        return _Batch([pool.submit(work, run) for run in runs], shared)
+
+    def _place(self, files: dict[bytes, _Planned], entries: dict[bytes, IndexEntry]) -> None:
+        """Where each chunk goes (offsets from the index's plaintext lengths), and the sizes."""
+        for path, planned in files.items():
+            total = 0
+            for blob_id in planned.content:
+                entry = entries.get(blob_id)
+                if entry is None:
+                    raise IntegrityError(f"data blob {blob_id.hex()} of {os.fsdecode(path)} is not in the index")
+                self._places[blob_id].append((path, total))
+                self._entries[blob_id] = entry
+                total += entry.raw_length
+            planned.size = total
+
+    def _plan_runs(self) -> list[PackRun]:
         by_pack: dict[bytes, list[IndexEntry]] = defaultdict(list)
         for entry in self._entries.values():
             by_pack[entry.pack_id].append(entry)
-        with ThreadPoolExecutor(self.readers, thread_name_prefix="snap-restore") as pool:
-            for future in [pool.submit(self._restore_pack, entries) for entries in by_pack.values()]:
-                future.result()
-        self._places.clear()
-        self._entries.clear()
-        return self.stats
+        return [
+            PackRun(pack_id, run, [self._places[e.blob_id] for e in run])
+            for pack_id, entries in by_pack.items()
+            for run in pack_runs(entries)
+        ]
 
-    def _restore_pack(self, entries: list[IndexEntry]) -> None:
-        for run in _runs(entries):
-            for entry, data in self.repo.load_from_pack(run):
-                for path, offset in self._places[entry.blob_id]:
-                    self._write(path, data, offset)
-        with self._lock:
-            self.stats.packs_read += 1
+    def _assign_files(self, runs: list[PackRun]) -> list[tuple[bytes, Node | None]]:
+        """Give each file that one run writes whole to that run; create the others now, with
+        their final size, and return them."""
+        run_of: dict[bytes, object] = {}
+        writes: dict[bytes, int] = defaultdict(int)
+        for run in runs:
+            for places in run.places:
+                for path, _ in places:
+                    if run_of.setdefault(path, run) is not run:
+                        run_of[path] = _MANY
+                    writes[path] += 1
+        shared = []
+        for path, planned in self._files.items():
+            run = run_of[path]
+            if planned.created or not isinstance(run, PackRun):
+                if not planned.created:
+                    _create_sized(path, planned.size)
+                shared.append((path, planned.node))
+                continue
+            create_mode, metadata = self._creation_plan(planned)
+            run.whole[path] = WholeFile(planned.size, writes[path], create_mode, metadata)
+        return shared
 
-    def _write(self, path: bytes, data: bytes, offset: int) -> None:
-        written = 0
+    def _creation_plan(self, planned: _Planned) -> tuple[int, FileMetadata | None]:
+        if planned.node is None:
+            return CREATE_MODE, None
+        if self.creation is None:
+            node = planned.node
+            owner = (node.uid, node.gid) if os.geteuid() == 0 else None
+            return CREATE_MODE, FileMetadata(owner, node.mode, node.xattrs, node.mtime_ns)
+        return self.creation.plan(planned.node, planned.fresh)
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self.readers, thread_name_prefix="snap-restore")
+        return self._threads
+
+    def _helper_pool(self) -> ThreadPoolExecutor:
+        if self._helper_threads is None:
+            count = min(self.readers, os.cpu_count() or 2)
+            self._helper_threads = ThreadPoolExecutor(count, thread_name_prefix="snap-restore-helper")
+        return self._helper_threads
+
+    def _run_in_thread(self, run: PackRun) -> RunStats:
+        return write_run(run, self.repo.load_from_pack(run.entries))
+
+    def _run_in_helper(self, run: PackRun) -> RunStats:
+        helper: HelperProcess | None = getattr(self._local, "helper", None)
+        repo: HelperPackSource = self.repo  # type: ignore[assignment]
+        if helper is None:
+            helper = HelperProcess("snapstore.restorer.restore_worker", repo.blob_opening(), "restore")
+            self._local.helper = helper
+            with self._lock:
+                self._helpers.append(helper)
+        data = repo.load_pack_range(run.pack_id, run.start, run.length)
+        answer = helper.request((run_to_wire(run), data))
+        match answer:
+            case ("done", RunStats() as stats):
+                return stats
+            case ("integrity", str(message)):
+                raise IntegrityError(message)
+            case ("restore", str(message)):
+                raise RestoreError(message)
+        raise helper.out_of_turn()
+
+
+def _create_sized(path: bytes, size: int) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, CREATE_MODE)
         try:
-            # O_CREAT on every write: several threads may write the first chunks of one file.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                with self._lock:
-                    unfinished = self._files[path]
-                    size, unfinished.size = unfinished.size, None
-                if size is not None:  # the first write sets the final size (trailing holes)
-                    os.ftruncate(fd, size)
-                for start, end in _data_runs(data, offset):
-                    _pwrite_all(fd, memoryview(data)[start:end], offset + start)
-                    written += end - start
-                with self._lock:
-                    unfinished.remaining -= 1
-                    last = unfinished.remaining == 0
-                    if last:
-                        del self._files[path]
-                if last and unfinished.node is not None:  # every other write has finished
-                    apply_metadata_fd(fd, path, unfinished.node, self.warnings)
-            finally:
-                os.close(fd)
-        except OSError as error:
-            raise write_error(path, error) from None
-        with self._lock:
-            self.stats.bytes_written += written
-            self.stats.holes_bytes += len(data) - written
-
-
-def _runs(entries: list[IndexEntry]) -> Iterator[list[IndexEntry]]:
-    """A pack's needed blobs in offset order, cut into reads of at most `MAX_READ` bytes, so
-    memory stays bounded (each byte is still read once)."""
-    run: list[IndexEntry] = []
-    for entry in sorted(entries, key=lambda e: e.offset):
-        if run and entry.offset + entry.length - run[0].offset > MAX_READ:
-            yield run
-            run = []
-        run.append(entry)
-    if run:
-        yield run
-
-
-def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:
-    while view:
-        done = os.pwrite(fd, view, offset)
-        view = view[done:]
-        offset += done
+            if size:
+                os.ftruncate(fd, size)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise write_error(path, error) from None

@@ -1,33 +1,105 @@
 """Applying an entry's recorded metadata after its content: owner (as root, or when it is already
-ours), mode, extended attributes, and times. Failures become warnings, never lost data."""
+ours), mode, extended attributes, and times. Failures become warnings, never lost data.
+
+A file created in a folder this restore made itself, under a target that neither hands down its
+group (set-group-id) nor has a default ACL, gets exactly the owner this process has and the mode
+it is created with less the umask: there, a file whose recorded owner is ours is not chowned, and
+one whose mode survives the umask is created with it instead of chmodded. Per small file that
+saves two of six system calls."""
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
+from typing import NamedTuple
 
 from snapstore.model import Node
 from snapstore.model.node import SYMLINK
 
+CREATE_MODE = 0o600  # while a file is written, unless created with its final mode
+_SPECIAL_BITS = 0o7000  # set-id and sticky bits: chown would clear them, so always chmod
+_DEFAULT_ACL = "system.posix_acl_default"
+
+
+class FileMetadata(NamedTuple):
+    """What is left to set on a restored file through its descriptor after its last write."""
+
+    owner: tuple[int, int] | None  # chown to (uid, gid); None: it is right already or not ours to set
+    mode: int | None  # chmod to this; None: the file was created with it
+    xattrs: tuple[tuple[bytes, bytes], ...]
+    mtime_ns: int
+
+
+class Creation:
+    """What this process gets when it creates a file in a fresh folder of the target."""
+
+    def __init__(self, target: bytes) -> None:
+        self.euid, self.egid = os.geteuid(), os.getegid()
+        self.umask = _umask()
+        self.exact = _creation_is_exact(target)
+
+    def plan(self, node: Node, fresh: bool) -> tuple[int, FileMetadata]:
+        """The mode to create a file of `node` with, and the metadata to set after writing."""
+        exact = fresh and self.exact
+        owner: tuple[int, int] | None = None
+        if self.euid == 0 and not (exact and node.uid == self.euid and node.gid == self.egid):
+            owner = (node.uid, node.gid)
+        mode = node.mode
+        if exact and owner is None and not mode & _SPECIAL_BITS and not mode & self.umask:
+            return mode, FileMetadata(None, None, node.xattrs, node.mtime_ns)
+        return CREATE_MODE, FileMetadata(owner, mode, node.xattrs, node.mtime_ns)
+
+
+def _umask() -> int:
+    """Read without changing it (Linux 4.7+); the set-and-restore fallback runs before any
+    thread of the restore creates files."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def _creation_is_exact(target: bytes) -> bool:
+    try:
+        if os.stat(target).st_mode & stat.S_ISGID:
+            return False
+        os.getxattr(target, _DEFAULT_ACL)
+    except OSError as error:
+        return error.errno in (errno.ENODATA, errno.ENOTSUP)
+    return False  # a default ACL decides new files' modes, not the umask
+
 
 def apply_metadata(path: bytes, node: Node, warnings: list[str]) -> None:
-    _apply(path, path, node, warnings, {"follow_symlinks": False})
+    owner = (node.uid, node.gid) if os.geteuid() == 0 else None
+    mode = None if node.kind == SYMLINK else node.mode
+    _apply(path, path, FileMetadata(owner, mode, node.xattrs, node.mtime_ns), warnings, {"follow_symlinks": False})
 
 
-def apply_metadata_fd(fd: int, path: bytes, node: Node, warnings: list[str]) -> None:
+def apply_file_metadata(fd: int, path: bytes, metadata: FileMetadata, warnings: list[str]) -> None:
     """The same through a file's open descriptor, right after its last write: no path lookup,
-    and it runs on the writer threads instead of in a pass of its own."""
-    _apply(fd, path, node, warnings, {})
+    and it runs where the file was written instead of in a pass of its own."""
+    _apply(fd, path, metadata, warnings, {})
 
 
-def _apply(target: bytes | int, path: bytes, node: Node, warnings: list[str], how: dict[str, bool]) -> None:
-    if os.geteuid() == 0:
-        _try(lambda: os.chown(target, node.uid, node.gid, **how), path, warnings)
-    if node.kind != SYMLINK:
-        _try(lambda: os.chmod(target, node.mode), path, warnings)
-    for name, value in node.xattrs:
+def _apply(
+    target: bytes | int, path: bytes, metadata: FileMetadata, warnings: list[str], how: dict[str, bool]
+) -> None:  # fmt: skip
+    if metadata.owner is not None:
+        uid, gid = metadata.owner
+        _try(lambda: os.chown(target, uid, gid, **how), path, warnings)
+    if metadata.mode is not None:
+        mode = metadata.mode
+        _try(lambda: os.chmod(target, mode), path, warnings)
+    for name, value in metadata.xattrs:
         _try_xattr(target, path, name, value, warnings, how)
-    times = (node.mtime_ns, node.mtime_ns)
+    times = (metadata.mtime_ns, metadata.mtime_ns)
     _try(lambda: os.utime(target, ns=times, **how), path, warnings)
 
 

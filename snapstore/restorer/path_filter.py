@@ -22,6 +22,10 @@ class PathFilter:
     includes: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
 
+    @property
+    def everything(self) -> bool:
+        return not self.includes and not self.excludes
+
     def selects(self, path: str) -> bool:
         """Restore this entry (and, for a folder, everything below it)?"""
         if any(_matches(path, p) for p in self.excludes):

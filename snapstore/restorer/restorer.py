@@ -7,9 +7,10 @@ reports through `on_progress`."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Protocol
 
 from snapstore.errors import IntegrityError
@@ -18,15 +19,16 @@ from snapstore.model import Node, Snapshot, Tree
 from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
 from snapstore.repository.protocols import BlobLoader
 from snapstore.restorer.content_check import content_matches
-from snapstore.restorer.content_writer import DEFAULT_READERS, ContentWriter, write_error
-from snapstore.restorer.metadata import apply_metadata
+from snapstore.restorer.content_writer import DEFAULT_READERS, PROCESS_AFTER, ContentWriter
+from snapstore.restorer.metadata import Creation, apply_metadata
 from snapstore.restorer.options import RestoreOptions, RestoreResult
+from snapstore.restorer.pack_run import write_error
 from snapstore.restorer.path_filter import PathFilter
 
 Progress = Callable[[RestoreResult, str], None]
-# Files planned before their contents are written: bounds the plan's memory, whatever the number
-# of files. Neighbouring files share packs, so a batch boundary mostly splits a pack's reads in
-# two rather than repeating them.
+# Files planned before their contents are written (while the next batch is planned): bounds the
+# plan's memory, whatever the number of files. Neighbouring files share packs, so a batch
+# boundary mostly splits a pack's reads in two rather than repeating them.
 PLANNED_FILES = 4096
 
 
@@ -34,6 +36,8 @@ class RestoreSource(BlobLoader, Protocol):
     def blob_id(self, data: bytes | memoryview) -> bytes: ...
 
     def lookup(self, blob_id: bytes) -> IndexEntry | None: ...
+
+    def lookup_many(self, blob_ids: Collection[bytes]) -> dict[bytes, IndexEntry]: ...
 
     def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]: ...
 
@@ -46,6 +50,7 @@ class Restorer:
         options: RestoreOptions,
         on_progress: Progress | None = None,
         readers: int = DEFAULT_READERS,
+        process_after: int | None = PROCESS_AFTER,
     ) -> None:
         self.repo = repo
         self.snapshot = snapshot
@@ -55,74 +60,94 @@ class Restorer:
         self.result = RestoreResult()
         self._hardlinks: dict[tuple[int, int], bytes] = {}
         self._target = os.fsencode(os.path.abspath(options.target))
-        self._writer = ContentWriter(repo, readers)
+        self._readers = readers
+        self._process_after = process_after
+        self._writer: ContentWriter  # made by `run`, once the target exists
         self._files: list[tuple[bytes, Node]] = []  # written, to verify
         self._dirs: list[tuple[bytes, Node]] = []  # metadata applied last: writes create files
 
     def run(self) -> RestoreResult:
+        fresh = not os.path.lexists(self._target)
         try:
             os.makedirs(self._target, exist_ok=True)
         except OSError as error:
             raise write_error(self._target, error) from None
-        self._restore_tree(self.repo.load_tree(self.snapshot.tree), b"")
-        self._write_planned()
+        self._writer = ContentWriter(self.repo, self._readers, Creation(self._target), self._process_after)
+        try:
+            self._restore_tree(self.repo.load_tree(self.snapshot.tree), b"", fresh)
+            self._write_planned(last=True)
+        finally:
+            self._writer.close()
         for path, node in self._dirs:
             apply_metadata(path, node, self.result.warnings)
         return self.result
 
-    def _write_planned(self) -> None:
-        """Write the planned contents (their metadata follows each file's last write), then
-        verify them if asked."""
-        stats = self._writer.run()
+    def _write_planned(self, last: bool = False) -> None:
+        """Start writing the planned contents (their metadata follows each file's last write);
+        wait for them when done planning, or to verify them."""
+        self._writer.submit()
+        if not last and not self.options.verify:
+            return
+        stats = self._writer.wait()
         self.result.bytes_written = stats.bytes_written
         self.result.holes_bytes = stats.holes_bytes
-        self.result.warnings += self._writer.warnings
-        self._writer.warnings.clear()
+        self.result.warnings += stats.warnings
+        stats.warnings.clear()
         for path, node in self._files:
             self._verify(node, path)
         self._files.clear()
 
-    def _restore_tree(self, tree: Tree, inner: bytes) -> bool:
-        """Restore the selected entries of `tree`; return whether anything was restored."""
+    def _restore_tree(self, tree: Tree, inner: bytes, fresh: bool) -> bool:
+        """Restore the selected entries of `tree` (into a folder this restore made if `fresh`);
+        return whether anything was restored."""
         restored = False
+        everything = self.filter.everything  # no --include or --exclude: no path to decode
         for node in tree:
             path_inside = inner + b"/" + node.name
-            shown = os.fsdecode(path_inside)
+            shown = "" if everything else os.fsdecode(path_inside)
             if node.kind == DIR:
-                restored |= self._restore_dir(node, path_inside, shown)
-            elif self.filter.selects(shown):
-                self._restore_leaf(node, self._target + path_inside)
+                restored |= self._restore_dir(node, path_inside, shown, fresh)
+            elif everything or self.filter.selects(shown):
+                self._restore_leaf(node, self._target + path_inside, fresh)
                 restored = True
         return restored
 
-    def _restore_dir(self, node: Node, path_inside: bytes, shown: str) -> bool:
+    def _restore_dir(self, node: Node, path_inside: bytes, shown: str, parent_fresh: bool) -> bool:
         path = self._target + path_inside
-        whole = self.filter.selects(shown)
+        whole = self.filter.everything or self.filter.selects(shown)
         if not whole and not self.filter.may_contain_selected(shown):
             return False
-        self._makedirs(path)
+        fresh = self._make_folder(path, parent_fresh)
         assert node.subtree is not None
-        inner_restored = self._restore_tree(self.repo.load_tree(node.subtree), path_inside)
+        inner_restored = self._restore_tree(self.repo.load_tree(node.subtree), path_inside, fresh)
         if whole or inner_restored:
             self._dirs.append((path, node))  # post-order: a folder after its sub-folders
             self.result.dirs += 1
             return True
         return False
 
-    def _makedirs(self, path: bytes) -> None:
+    @staticmethod
+    def _make_folder(path: bytes, parent_fresh: bool) -> bool:
+        """Make the folder (its parent exists); return whether it is new, so empty."""
         try:
-            os.makedirs(path, mode=0o700, exist_ok=True)
+            os.mkdir(path, 0o700)
+            return True
+        except FileExistsError:
+            if not parent_fresh and os.path.isdir(path):
+                return False
+            raise write_error(path, FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))) from None
         except OSError as error:
             raise write_error(path, error) from None
 
-    def _restore_leaf(self, node: Node, path: bytes) -> None:
+    def _restore_leaf(self, node: Node, path: bytes, fresh: bool) -> None:
         # Its folder exists: `_restore_dir` (or `run`, for the target) made it first.
         try:
-            if self._link_if_seen(node, path):
+            if self._link_if_seen(node, path, fresh):
                 return
-            self._remove_existing(path)
+            if not fresh:
+                self._remove_existing(path)
             if node.kind == FILE:
-                self._restore_file(node, path)
+                self._restore_file(node, path, fresh)
             else:
                 self._make_special(node, path)
                 apply_metadata(path, node, self.result.warnings)
@@ -132,8 +157,8 @@ class Restorer:
         if self.on_progress:
             self.on_progress(self.result, os.fsdecode(path))
 
-    def _restore_file(self, node: Node, path: bytes) -> None:
-        self._writer.add_file(path, node.content, create_now=node.nlink > 1, node=node)
+    def _restore_file(self, node: Node, path: bytes, fresh: bool) -> None:
+        self._writer.add_file(path, node.content, create_now=node.nlink > 1, node=node, fresh=fresh)
         if not node.content:  # created already, and nothing will write to it
             apply_metadata(path, node, self.result.warnings)
         if self.options.verify:
@@ -142,7 +167,7 @@ class Restorer:
         if self._writer.planned_files >= PLANNED_FILES:
             self._write_planned()
 
-    def _link_if_seen(self, node: Node, path: bytes) -> bool:
+    def _link_if_seen(self, node: Node, path: bytes, fresh: bool) -> bool:
         """Entries that were hard links to one file become hard links again."""
         if node.kind == DIR or node.nlink < 2:
             return False
@@ -151,7 +176,8 @@ class Restorer:
         if first is None:
             self._hardlinks[key] = path
             return False
-        self._remove_existing(path)
+        if not fresh:
+            self._remove_existing(path)
         os.link(first, path, follow_symlinks=False)
         return True
 

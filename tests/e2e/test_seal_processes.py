@@ -104,8 +104,8 @@ def test_a_helper_that_dies_fails_the_backup_in_one_line(memory_repo: Repository
     try:
         pipeline.wait(pipeline.read_file(os.fsencode(tmp_path / "a"), 1))
         (helper,) = pipeline._processes
-        os.kill(helper._process.pid, signal.SIGKILL)
-        helper._process.wait(10)
+        os.kill(helper.pid, signal.SIGKILL)
+        helper._helper._process.wait(10)  # so that the next request sees it exited
         with pytest.raises(HelperProcessError, match=r"^a helper process of the backup exited with code -9 unexpectedly$"):
             pipeline.wait(pipeline.read_file(os.fsencode(tmp_path / "b"), 1))
     finally:
@@ -119,7 +119,7 @@ def test_helpers_end_with_the_backup(memory_repo: Repository, tmp_path: Path) ->
     pipeline = ChunkPipeline(memory_repo, Counters(), workers=2, process_after=0)
     contents = [pipeline.read_file(os.fsencode(tmp_path / "a"), 1) for _ in range(200)]
     pipeline.wait(contents[-1])
-    helpers = [helper._process for helper in pipeline._processes]
+    helpers = [helper._helper._process for helper in pipeline._processes]
     assert helpers
     pipeline.close()
     assert pipeline._processes == []

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snapstore.index import IndexEntry
-from snapstore.restorer.content_writer import HOLE_BLOCK, ContentWriter, _data_runs
+from snapstore.restorer.content_writer import ContentWriter
+from snapstore.restorer.pack_run import HOLE_BLOCK, _data_runs
 
 
 @settings(max_examples=80, deadline=None)
@@ -43,9 +44,12 @@ class FakePacks:
         self.blobs = blobs  # blob id -> (pack id, data)
         self.reads: list[bytes] = []
 
-    def lookup(self, blob_id: bytes) -> IndexEntry | None:
-        pack, data = self.blobs[blob_id]
-        return IndexEntry(blob_id, 0, pack, 0, len(data), len(data), 0)
+    def lookup_many(self, blob_ids: Collection[bytes]) -> dict[bytes, IndexEntry]:
+        found = {}
+        for blob_id in blob_ids:
+            pack, data = self.blobs[blob_id]
+            found[blob_id] = IndexEntry(blob_id, 0, pack, 0, len(data), len(data), 0)
+        return found
 
     def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]:
         self.reads.append(entries[0].pack_id)
@@ -64,7 +68,9 @@ def test_each_pack_is_read_once_and_shared_blobs_are_written_everywhere(tmp_path
     first, second = os.fsencode(tmp_path / "one"), os.fsencode(tmp_path / "two")
     writer.add_file(first, (a, hole, b, a))
     writer.add_file(second, (b,))
-    stats = writer.run()
+    writer.submit()
+    stats = writer.wait()
+    writer.close()
     assert sorted(packs.reads) == [b"P" * 32, b"Q" * 32]
     expected = packs.blobs[a][1] + bytes(1 << 20) + b"x" * 5000 + packs.blobs[a][1]
     assert Path(os.fsdecode(first)).read_bytes() == expected

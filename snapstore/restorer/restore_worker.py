@@ -1,0 +1,49 @@
+"""A restore's helper process: opens the blobs of the pack runs it is sent and writes them to
+their files (`pack_run`), so that this per-file work (system calls, decryption, decompression,
+and the Python around them) runs beside the restore process instead of contending for its
+interpreter lock (docs/design.md §12).
+
+Run as `python -m snapstore.restorer.restore_worker` by `ContentWriter`, never by a user
+(`snapstore.helper_process`): the setup is a `BlobOpening`, then each request is a `PackRun` (as
+`run_to_wire` sends it) with the bytes of its read, answered by ("done", RunStats), or by
+("integrity" or "restore", message) when the run failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from snapstore.crypto import Sealer
+from snapstore.errors import IntegrityError
+from snapstore.helper_process import serve_requests
+from snapstore.index import IndexEntry
+from snapstore.repository.blob_opening import BlobOpening, open_blob
+from snapstore.restorer.pack_run import PackRun, RestoreError, run_from_wire, write_run
+
+
+def opened_blobs(run: PackRun, data: bytes, sealer: Sealer, id_key: bytes) -> Iterator[tuple[IndexEntry, bytes]]:
+    view = memoryview(data)
+    for entry in run.entries:
+        at = entry.offset - run.start
+        yield entry, open_blob(sealer, id_key, entry, view[at : at + entry.length])
+
+
+def make_handler(setup: object) -> Callable[[object], object]:
+    assert isinstance(setup, BlobOpening)
+    sealer, id_key = setup.sealer(), setup.id_key
+
+    def handle(message: object) -> object:
+        wire, data = message  # type: ignore[misc]
+        run = run_from_wire(wire)
+        try:
+            return ("done", write_run(run, opened_blobs(run, data, sealer, id_key)))
+        except IntegrityError as error:
+            return ("integrity", str(error))
+        except RestoreError as error:
+            return ("restore", str(error))
+
+    return handle
+
+
+if __name__ == "__main__":
+    serve_requests(make_handler)
