@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,13 +26,16 @@ from snapstore.model import Node
 from snapstore.repository.blob_opening import BlobOpening
 from snapstore.restorer.metadata import CREATE_MODE, Creation, FileMetadata, apply_metadata
 from snapstore.restorer.pack_run import (
-    PackRun, Place, RestoreError, RunStats, WholeFile, pack_runs, run_to_wire, write_error, write_run,
+    PackRun, Place, RestoreError, RunStats, pack_runs, run_to_wire, write_error, write_run,
 )  # fmt: skip
 
 DEFAULT_READERS = 4
 # Files planned before helper processes start: a helper costs about 0.1 s of CPU to start and
 # 25 MB of memory, which a few thousand small files repay (docs/benchmarks.md).
 PROCESS_AFTER = 4096
+# Batches of planned files queued for writing at once: the planning goes on while helpers write,
+# and none of them waits for the other at a batch boundary.
+BATCHES_IN_FLIGHT = 2
 _MANY = object()  # a file with chunks in several runs
 
 
@@ -50,7 +53,7 @@ class HelperPackSource(PackSource, Protocol):
     def load_pack_range(self, pack_id: bytes, offset: int, length: int) -> bytes: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class _Planned:
     content: tuple[bytes, ...]
     size: int  # known once the batch looked its blobs up
@@ -79,7 +82,7 @@ class ContentWriter:
         self._entries: dict[bytes, IndexEntry] = {}
         self._files: dict[bytes, _Planned] = {}
         self._files_before = 0  # planned in earlier batches
-        self._pending: _Batch | None = None
+        self._pending: deque[_Batch] = deque()
         self._threads: ThreadPoolExecutor | None = None
         self._helper_threads: ThreadPoolExecutor | None = None
         self._local = threading.local()
@@ -107,21 +110,23 @@ class ContentWriter:
             _create_sized(path, planned.size)
 
     def submit(self) -> None:
-        """Start writing the files planned so far, after the batch before them is done."""
-        batch = self._start_batch()
-        self.wait()
-        self._pending = batch
+        """Start writing the files planned so far; wait while `BATCHES_IN_FLIGHT` others are."""
+        self._pending.append(self._start_batch())
+        while len(self._pending) > BATCHES_IN_FLIGHT:
+            self._finish(self._pending.popleft())
 
     def wait(self) -> RunStats:
-        """Wait for the batch being written; the totals count all batches."""
-        batch, self._pending = self._pending, None
-        if batch is not None:
-            for future in batch.futures:
-                self.stats.add(future.result())
-            for path, node in batch.shared:
-                if node is not None:
-                    apply_metadata(path, node, self.stats.warnings)
+        """Wait for the batches being written; the totals count all batches."""
+        while self._pending:
+            self._finish(self._pending.popleft())
         return self.stats
+
+    def _finish(self, batch: _Batch) -> None:
+        for future in batch.futures:
+            self.stats.add(future.result())
+        for path, node in batch.shared:
+            if node is not None:
+                apply_metadata(path, node, self.stats.warnings)
 
     def close(self) -> None:
         """Stop the threads and helper processes (after an error, without writing the rest)."""
@@ -190,7 +195,7 @@ class ContentWriter:
                 shared.append((path, planned.node))
                 continue
             create_mode, metadata = self._creation_plan(planned)
-            run.whole[path] = WholeFile(planned.size, writes[path], create_mode, metadata)
+            run.whole[path] = (planned.size, writes[path], create_mode, metadata)
         return shared
 
     def _creation_plan(self, planned: _Planned) -> tuple[int, FileMetadata | None]:
@@ -199,7 +204,7 @@ class ContentWriter:
         if self.creation is None:
             node = planned.node
             owner = (node.uid, node.gid) if os.geteuid() == 0 else None
-            return CREATE_MODE, FileMetadata(owner, node.mode, node.xattrs, node.mtime_ns)
+            return CREATE_MODE, (owner, node.mode, node.xattrs, node.mtime_ns)
         return self.creation.plan(planned.node, planned.fresh)
 
     def _thread_pool(self) -> ThreadPoolExecutor:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from typing import NamedTuple
 
 from snapstore.model import Node
 from snapstore.model.node import SYMLINK
@@ -22,13 +21,11 @@ _SPECIAL_BITS = 0o7000  # set-id and sticky bits: chown would clear them, so alw
 _DEFAULT_ACL = "system.posix_acl_default"
 
 
-class FileMetadata(NamedTuple):
-    """What is left to set on a restored file through its descriptor after its last write."""
-
-    owner: tuple[int, int] | None  # chown to (uid, gid); None: it is right already or not ours to set
-    mode: int | None  # chmod to this; None: the file was created with it
-    xattrs: tuple[tuple[bytes, bytes], ...]
-    mtime_ns: int
+# What is left to set on a restored file after its last write: the owner to chown to (None: it
+# is right already, or not ours to set), the mode to chmod to (None: the file was created with
+# it), the extended attributes and the modification time. A plain tuple: one is made and
+# pickled per restored file.
+FileMetadata = tuple[tuple[int, int] | None, int | None, tuple[tuple[bytes, bytes], ...], int]
 
 
 class Creation:
@@ -47,8 +44,8 @@ class Creation:
             owner = (node.uid, node.gid)
         mode = node.mode
         if exact and owner is None and not mode & _SPECIAL_BITS and not mode & self.umask:
-            return mode, FileMetadata(None, None, node.xattrs, node.mtime_ns)
-        return CREATE_MODE, FileMetadata(owner, mode, node.xattrs, node.mtime_ns)
+            return mode, (None, None, node.xattrs, node.mtime_ns)
+        return CREATE_MODE, (owner, mode, node.xattrs, node.mtime_ns)
 
 
 def _umask() -> int:
@@ -79,7 +76,7 @@ def _creation_is_exact(target: bytes) -> bool:
 def apply_metadata(path: bytes, node: Node, warnings: list[str]) -> None:
     owner = (node.uid, node.gid) if os.geteuid() == 0 else None
     mode = None if node.kind == SYMLINK else node.mode
-    _apply(path, path, FileMetadata(owner, mode, node.xattrs, node.mtime_ns), warnings, {"follow_symlinks": False})
+    _apply(path, path, (owner, mode, node.xattrs, node.mtime_ns), warnings, {"follow_symlinks": False})
 
 
 def apply_file_metadata(fd: int, path: bytes, metadata: FileMetadata, warnings: list[str]) -> None:
@@ -91,16 +88,14 @@ def apply_file_metadata(fd: int, path: bytes, metadata: FileMetadata, warnings: 
 def _apply(
     target: bytes | int, path: bytes, metadata: FileMetadata, warnings: list[str], how: dict[str, bool]
 ) -> None:  # fmt: skip
-    if metadata.owner is not None:
-        uid, gid = metadata.owner
-        _try(lambda: os.chown(target, uid, gid, **how), path, warnings)
-    if metadata.mode is not None:
-        mode = metadata.mode
+    owner, mode, xattrs, mtime_ns = metadata
+    if owner is not None:
+        _try(lambda: os.chown(target, owner[0], owner[1], **how), path, warnings)
+    if mode is not None:
         _try(lambda: os.chmod(target, mode), path, warnings)
-    for name, value in metadata.xattrs:
+    for name, value in xattrs:
         _try_xattr(target, path, name, value, warnings, how)
-    times = (metadata.mtime_ns, metadata.mtime_ns)
-    _try(lambda: os.utime(target, ns=times, **how), path, warnings)
+    _try(lambda: os.utime(target, ns=(mtime_ns, mtime_ns), **how), path, warnings)
 
 
 def _try(action: object, path: bytes, warnings: list[str]) -> None:

@@ -15,7 +15,6 @@ import errno
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from snapstore.errors import SnapError
 from snapstore.index import IndexEntry
@@ -41,13 +40,9 @@ def write_error(path: bytes, error: OSError) -> RestoreError:
 Place = tuple[bytes, int]  # path, offset in the file
 
 
-class WholeFile(NamedTuple):
-    """A file the run writes entirely."""
-
-    size: int
-    writes: int  # places of the file in this run
-    create_mode: int
-    metadata: FileMetadata | None
+# A file the run writes entirely: its size, its number of places in the run, the mode to create
+# it with, and the metadata to set after its last write (a plain tuple, as FileMetadata).
+WholeFile = tuple[int, int, int, FileMetadata | None]
 
 
 @dataclass
@@ -67,20 +62,13 @@ class PackRun:
         return last.offset + last.length - self.start
 
 
-# A run as sent to a helper process: plain tuples pickle four times faster than the classes.
-WireRun = tuple[
-    bytes, list[tuple[bytes, int, int, int, int, int]], list[list[Place]],
-    dict[bytes, tuple[int, int, int, tuple[object, ...] | None]],
-]  # fmt: skip
+# A run as sent to a helper process: plain tuples pickle four times faster than index entries.
+WireRun = tuple[bytes, list[tuple[bytes, int, int, int, int, int]], list[list[Place]], dict[bytes, WholeFile]]
 
 
 def run_to_wire(run: PackRun) -> WireRun:
     entries = [(e.blob_id, e.blob_type, e.offset, e.length, e.raw_length, e.compression) for e in run.entries]
-    whole = {
-        path: (w.size, w.writes, w.create_mode, None if w.metadata is None else tuple(w.metadata))
-        for path, w in run.whole.items()
-    }
-    return run.pack_id, entries, run.places, whole
+    return run.pack_id, entries, run.places, run.whole
 
 
 def run_from_wire(wire: WireRun) -> PackRun:
@@ -89,10 +77,7 @@ def run_from_wire(wire: WireRun) -> PackRun:
         pack_id,
         [IndexEntry(b, t, pack_id, offset, length, raw, c) for b, t, offset, length, raw, c in entries],
         places,
-        {
-            path: WholeFile(size, writes, mode, None if meta is None else FileMetadata(*meta))  # type: ignore[arg-type]
-            for path, (size, writes, mode, meta) in whole.items()
-        },
+        whole,
     )
 
 
@@ -133,16 +118,11 @@ def write_run(run: PackRun, blobs: Iterable[tuple[IndexEntry, bytes]]) -> RunSta
     return writer.stats
 
 
-class _Open(NamedTuple):
-    fd: int
-    left: list[int]  # [writes left, end of the last byte written]
-
-
 class _RunWriter:
     def __init__(self, run: PackRun) -> None:
         self.whole = run.whole
         self.stats = RunStats()
-        self._open: dict[bytes, _Open] = {}
+        self._open: dict[bytes, list[int]] = {}  # path -> [fd, writes left, end of the last byte written]
 
     def write(self, path: bytes, data: bytes, offset: int) -> None:
         try:
@@ -156,11 +136,11 @@ class _RunWriter:
                 return
             opened = self._open.get(path)
             if opened is None:
-                opened = self._open[path] = _Open(os.open(path, _CREATE, whole.create_mode), [whole.writes, 0])
-            end = self._write_data(opened.fd, data, offset)
-            opened.left[0] -= 1
-            opened.left[1] = max(opened.left[1], end)
-            if not opened.left[0]:
+                opened = self._open[path] = [os.open(path, _CREATE, whole[2]), whole[1], 0]
+            end = self._write_data(opened[0], data, offset)
+            opened[1] -= 1
+            opened[2] = max(opened[2], end)
+            if not opened[1]:
                 self._finish(path, whole, opened)
         except OSError as error:
             raise write_error(path, error) from None
@@ -176,20 +156,22 @@ class _RunWriter:
         self.stats.holes_bytes += len(data) - written
         return end
 
-    def _finish(self, path: bytes, whole: WholeFile, opened: _Open) -> None:
+    def _finish(self, path: bytes, whole: WholeFile, opened: list[int]) -> None:
         del self._open[path]
+        fd, _, end = opened
+        size, _, _, metadata = whole
         try:
-            if opened.left[1] < whole.size:  # it ends in a hole
-                os.ftruncate(opened.fd, whole.size)
-            if whole.metadata is not None:
-                apply_file_metadata(opened.fd, path, whole.metadata, self.stats.warnings)
+            if end < size:  # it ends in a hole
+                os.ftruncate(fd, size)
+            if metadata is not None:
+                apply_file_metadata(fd, path, metadata, self.stats.warnings)
         finally:
-            os.close(opened.fd)
+            os.close(fd)
 
     def close_all(self) -> None:
         """After an error: the files left open are closed (and stay incomplete)."""
         for opened in self._open.values():
-            os.close(opened.fd)
+            os.close(opened[0])
         self._open.clear()
 
 
