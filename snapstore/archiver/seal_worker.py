@@ -10,6 +10,7 @@ of paths, answered by one list of results in the same order.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from snapstore.archiver.file_reading import read_small
 from snapstore.crypto import Sealer
@@ -37,9 +38,13 @@ def seal_path(sealing: DataSealing, sealer: Sealer, path: bytes, limit: int) -> 
 
 
 def make_handler(setup: object) -> Callable[[object], object]:
-    sealing, limit = setup  # type: ignore[misc]
+    sealing, limit = cast(tuple[DataSealing, int], setup)
     sealer = sealing.sealer()
-    return lambda paths: [seal_path(sealing, sealer, p, limit) for p in paths]  # type: ignore[attr-defined]
+
+    def handle(paths: object) -> object:
+        return [seal_path(sealing, sealer, p, limit) for p in cast(list[bytes], paths)]
+
+    return handle
 
 
 if __name__ == "__main__":

@@ -188,14 +188,14 @@ class ContentWriter:
                     writes[path] += 1
         shared = []
         for path, planned in self._files.items():
-            run = run_of[path]
-            if planned.created or not isinstance(run, PackRun):
+            only = run_of[path]
+            if planned.created or not isinstance(only, PackRun):
                 if not planned.created:
                     _create_sized(path, planned.size)
                 shared.append((path, planned.node))
                 continue
             create_mode, metadata = self._creation_plan(planned)
-            run.whole[path] = (planned.size, writes[path], create_mode, metadata)
+            only.whole[path] = (planned.size, writes[path], create_mode, metadata)
         return shared
 
     def _creation_plan(self, planned: _Planned) -> tuple[int, FileMetadata | None]:

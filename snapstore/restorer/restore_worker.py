@@ -12,13 +12,14 @@ Run as `python -m snapstore.restorer.restore_worker` by `ContentWriter`, never b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import cast
 
 from snapstore.crypto import Sealer
 from snapstore.errors import IntegrityError
 from snapstore.helper_process import serve_requests
 from snapstore.index import IndexEntry
 from snapstore.repository.blob_opening import BlobOpening, open_blob
-from snapstore.restorer.pack_run import PackRun, RestoreError, run_from_wire, write_run
+from snapstore.restorer.pack_run import PackRun, RestoreError, WireRun, run_from_wire, write_run
 
 
 def opened_blobs(run: PackRun, data: bytes, sealer: Sealer, id_key: bytes) -> Iterator[tuple[IndexEntry, bytes]]:
@@ -33,7 +34,7 @@ def make_handler(setup: object) -> Callable[[object], object]:
     sealer, id_key = setup.sealer(), setup.id_key
 
     def handle(message: object) -> object:
-        wire, data = message  # type: ignore[misc]
+        wire, data = cast(tuple[WireRun, bytes], message)
         run = run_from_wire(wire)
         try:
             return ("done", write_run(run, opened_blobs(run, data, sealer, id_key)))

@@ -20,7 +20,7 @@ from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYM
 from snapstore.repository.protocols import BlobLoader
 from snapstore.restorer.content_check import content_matches
 from snapstore.restorer.content_writer import DEFAULT_READERS, PROCESS_AFTER, ContentWriter
-from snapstore.restorer.metadata import Creation, apply_metadata
+from snapstore.restorer.metadata import Creation, apply_metadata, plain_folder
 from snapstore.restorer.options import RestoreOptions, RestoreResult
 from snapstore.restorer.pack_run import write_error
 from snapstore.restorer.path_filter import PathFilter
@@ -67,12 +67,13 @@ class Restorer:
         self._dirs: list[tuple[bytes, Node]] = []  # metadata applied last: writes create files
 
     def run(self) -> RestoreResult:
-        fresh = not os.path.lexists(self._target)
+        made = not os.path.lexists(self._target)
         try:
             os.makedirs(self._target, exist_ok=True)
         except OSError as error:
             raise write_error(self._target, error) from None
-        self._writer = ContentWriter(self.repo, self._readers, Creation(self._target), self._process_after)
+        fresh = made and plain_folder(self._target)
+        self._writer = ContentWriter(self.repo, self._readers, Creation(), self._process_after)
         try:
             self._restore_tree(self.repo.load_tree(self.snapshot.tree), b"", fresh)
             self._write_planned(last=True)
@@ -117,14 +118,24 @@ class Restorer:
         whole = self.filter.everything or self.filter.selects(shown)
         if not whole and not self.filter.may_contain_selected(shown):
             return False
-        fresh = self._make_folder(path, parent_fresh)
+        made = self._make_folder(path, parent_fresh)
+        fresh = made and (parent_fresh or plain_folder(path))
         assert node.subtree is not None
         inner_restored = self._restore_tree(self.repo.load_tree(node.subtree), path_inside, fresh)
         if whole or inner_restored:
             self._dirs.append((path, node))  # post-order: a folder after its sub-folders
             self.result.dirs += 1
             return True
+        if made:  # made on the way to entries that were not selected after all
+            self._remove_folder(path)
         return False
+
+    @staticmethod
+    def _remove_folder(path: bytes) -> None:
+        try:
+            os.rmdir(path)
+        except OSError as error:
+            raise write_error(path, error) from None
 
     @staticmethod
     def _make_folder(path: bytes, parent_fresh: bool) -> bool:

@@ -31,7 +31,7 @@ from snapstore.restorer.content_writer import PROCESS_AFTER
 from tests.e2e.conftest import CHEAP_KDF, PASSWORD, Snap, init_local_repository
 from tests.e2e.sample_tree import OWNER, SPARSE_SIZE, build_sample_tree
 from tests.e2e.tree_compare import assert_same_tree, describe, walk
-from tests.restorer.test_creation import make_setgid_folder, set_default_acl
+from tests.restorer.folders import make_setgid_folder, set_default_acl
 
 MiB = 1 << 20
 SMALL_READ = 64 * 1024  # MAX_READ in these tests: each chunk of the sample tree a run of its own
@@ -147,12 +147,6 @@ def test_include_and_exclude_through_helpers(small_packs: Repository, tmp_path: 
     _assert_selected_restored(tree.root_bytes, restored, expected, tree.xattrs_supported)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="snapstore bug (since the first restorer): with an --include pattern that has no '/', "
-    "every folder is made before its entries are filtered, and folders where nothing was "
-    "selected stay in the target, empty, mode 0700, without their recorded metadata",
-)
 def test_an_include_by_name_restores_no_folder_without_a_selected_entry(
     small_packs: Repository, tmp_path: Path
 ) -> None:
@@ -264,13 +258,6 @@ def test_modes_and_owners_come_back_as_recorded(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="snapstore bug: a folder the restore makes inside an existing set-group-id folder (or "
-    "one with a default ACL) counts as fresh, so files in it are created with their final mode "
-    "and not chowned, but they get the folder's inherited group (or ACL-masked mode); "
-    "Creation only checks the target itself",
-)
 @pytest.mark.parametrize("existing_kind", ["setgid", "default-acl"])
 def test_a_folder_made_inside_an_existing_handing_down_folder(
     small_packs: Repository, tmp_path: Path, umask_022: None, existing_kind: str

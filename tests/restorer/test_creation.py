@@ -1,15 +1,13 @@
 """`metadata.Creation`: when a restored file may be created with its final mode instead of
 chmodded, and left unchowned, and that following its plan always gives the recorded metadata,
-whatever the umask and whether the target hands down its group (set-group-id) or has a default
-ACL. The tests run as root (as in CI); the one for another user says so."""
+whatever the umask and whether the folder hands down its group (set-group-id) or has a default
+ACL (`plain_folder`). The tests run as root (as in CI); the one for another user says so."""
 
 from __future__ import annotations
 
-import errno
 import itertools
 import os
 import stat
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,42 +17,12 @@ from hypothesis import strategies as st
 
 from snapstore.model import Node
 from snapstore.model.node import FILE
-from snapstore.restorer.metadata import CREATE_MODE, Creation, FileMetadata, apply_file_metadata
+from snapstore.restorer.metadata import CREATE_MODE, Creation, apply_file_metadata, plain_folder
+from tests.restorer.folders import make_setgid_folder, set_default_acl
 
 OTHER_ID = 1234  # an owner that is not root
-TARGET_GROUP = 4321  # the group a set-group-id target hands down
 MTIME_NS = 1_600_000_000_123_456_789
 XATTRS = ((b"user.note", b"kept"),)
-_ACL_VERSION = 2
-_ACL_USER_OBJ, _ACL_GROUP_OBJ, _ACL_OTHER = 0x01, 0x04, 0x20
-_ACL_NO_ID = 0xFFFFFFFF
-
-
-def restrictive_default_acl() -> bytes:
-    """A minimal default ACL (user rwx, group and others nothing) in the kernel's xattr form:
-    new files below get their requested mode masked by it, and the umask is ignored."""
-    entries = ((_ACL_USER_OBJ, 0o7), (_ACL_GROUP_OBJ, 0), (_ACL_OTHER, 0))
-    return struct.pack("<I", _ACL_VERSION) + b"".join(
-        struct.pack("<HHI", t, p, _ACL_NO_ID) for t, p in entries
-    )
-
-
-def set_default_acl(folder: Path) -> None:
-    """Give `folder` a restrictive default ACL, or skip the test where ACLs are not supported."""
-    try:
-        os.setxattr(folder, "system.posix_acl_default", restrictive_default_acl())
-    except OSError as error:
-        if error.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
-            pytest.skip("the file system of the tests has no POSIX ACLs")
-        raise
-
-
-def make_setgid_folder(folder: Path) -> None:
-    folder.mkdir(exist_ok=True)
-    os.chown(folder, 0, TARGET_GROUP)
-    os.chmod(folder, 0o2775)
-
-
 def file_node(mode: int, uid: int = 0, gid: int = 0) -> Node:
     return Node(
         name=b"f", kind=FILE, mode=mode, uid=uid, gid=gid, user=None, group=None, mtime_ns=MTIME_NS,
@@ -75,26 +43,26 @@ def _as_root() -> None:
         pytest.skip("these tests run as root, as CI does")
 
 
-def test_a_plain_folder_gives_exact_creation(tmp_path: Path, umask_022: None) -> None:
-    creation = Creation(os.fsencode(tmp_path))
-    assert creation.exact
+def test_a_plain_folder(tmp_path: Path, umask_022: None) -> None:
+    assert plain_folder(os.fsencode(tmp_path))
+    creation = Creation()
     assert (creation.euid, creation.egid, creation.umask) == (0, os.getegid(), 0o022)
 
 
-def test_a_set_group_id_folder_does_not(tmp_path: Path) -> None:
+def test_a_set_group_id_folder_is_not_plain(tmp_path: Path) -> None:
     make_setgid_folder(tmp_path / "target")
-    assert not Creation(os.fsencode(tmp_path / "target")).exact
+    assert not plain_folder(os.fsencode(tmp_path / "target"))
 
 
-def test_a_folder_with_a_default_acl_does_not(tmp_path: Path) -> None:
+def test_a_folder_with_a_default_acl_is_not_plain(tmp_path: Path) -> None:
     set_default_acl(tmp_path)
-    assert not Creation(os.fsencode(tmp_path)).exact
+    assert not plain_folder(os.fsencode(tmp_path))
 
 
-def test_the_umask_is_read_and_left_as_it_was(tmp_path: Path) -> None:
+def test_the_umask_is_read_and_left_as_it_was() -> None:
     old = os.umask(0o027)
     try:
-        assert Creation(os.fsencode(tmp_path)).umask == 0o027
+        assert Creation().umask == 0o027
         assert os.umask(0o027) == 0o027  # still in force
     finally:
         os.umask(old)
@@ -120,60 +88,55 @@ CHMOD, CHOWN = "chmod", "chown"
         (0o4755, OTHER_ID, OTHER_ID, True, (CREATE_MODE, (OTHER_ID, OTHER_ID), 0o4755)),
     ],
 )  # fmt: skip
-def test_plan_as_root_in_an_exact_target(
-    tmp_path: Path, umask_022: None, mode: int, uid: int, gid: int, fresh: bool,
+def test_plan_as_root(
+    umask_022: None, mode: int, uid: int, gid: int, fresh: bool,
     expected: tuple[int, tuple[int, int] | None, int | None],
 ) -> None:  # fmt: skip
-    creation = Creation(os.fsencode(tmp_path))
-    assert creation.exact and creation.egid == 0
+    creation = Creation()
+    assert creation.egid == 0
     create_mode, owner, chmod = expected
-    assert creation.plan(file_node(mode, uid, gid), fresh) == (
-        create_mode, FileMetadata(owner, chmod, XATTRS, MTIME_NS),
-    )  # fmt: skip
+    assert creation.plan(file_node(mode, uid, gid), fresh) == (create_mode, (owner, chmod, XATTRS, MTIME_NS))
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o444, 0o4755], ids=oct)
-def test_plan_in_a_set_group_id_target_always_chowns_and_chmods(
+def test_plan_in_a_set_group_id_folder_always_chowns_and_chmods(
     tmp_path: Path, umask_022: None, mode: int
 ) -> None:
     make_setgid_folder(tmp_path / "target")
-    creation = Creation(os.fsencode(tmp_path / "target"))
-    assert creation.plan(file_node(mode), fresh=True) == (
-        CREATE_MODE,
-        FileMetadata((0, 0), mode, XATTRS, MTIME_NS),
-    )
+    fresh = plain_folder(os.fsencode(tmp_path / "target"))
+    assert Creation().plan(file_node(mode), fresh) == (CREATE_MODE, ((0, 0), mode, XATTRS, MTIME_NS))
 
 
-def test_plan_with_another_umask(tmp_path: Path) -> None:
+def test_plan_with_another_umask() -> None:
     old = os.umask(0o077)
     try:
-        creation = Creation(os.fsencode(tmp_path))
+        creation = Creation()
     finally:
         os.umask(old)
     assert creation.plan(file_node(0o644), fresh=True) == (
         CREATE_MODE,
-        FileMetadata(None, 0o644, XATTRS, MTIME_NS),
+        (None, 0o644, XATTRS, MTIME_NS),
     )
     assert creation.plan(file_node(0o700), fresh=True) == (
         0o700,
-        FileMetadata(None, None, XATTRS, MTIME_NS),
+        (None, None, XATTRS, MTIME_NS),
     )
 
 
 def test_plan_for_a_user_that_is_not_root_never_chowns(tmp_path: Path, umask_022: None) -> None:
     """As another user would see it: the creation's own ids stand for that user."""
-    creation = Creation(os.fsencode(tmp_path))
+    creation = Creation()
     creation.euid = creation.egid = OTHER_ID
     assert creation.plan(file_node(0o644, 0, 0), fresh=True) == (
         0o644,
-        FileMetadata(None, None, XATTRS, MTIME_NS),
+        (None, None, XATTRS, MTIME_NS),
     )
     assert creation.plan(file_node(0o644, 0, 0), fresh=False) == (
-        CREATE_MODE, FileMetadata(None, 0o644, XATTRS, MTIME_NS),
+        CREATE_MODE, (None, 0o644, XATTRS, MTIME_NS),
     )  # fmt: skip
     assert creation.plan(file_node(0o4755), fresh=True) == (
         CREATE_MODE,
-        FileMetadata(None, 0o4755, XATTRS, MTIME_NS),
+        (None, 0o4755, XATTRS, MTIME_NS),
     )
 
 
@@ -205,10 +168,12 @@ def test_following_the_plan_gives_the_recorded_metadata(
         set_default_acl(target)
     old = os.umask(umask)
     try:
-        creation = Creation(os.fsencode(target))
+        creation = Creation()
         folder = target / "fresh"
         folder.mkdir(0o700)  # as the restore makes folders: inherits set-group-id and a default ACL
-        create_mode, metadata = creation.plan(file_node(mode, uid, gid), fresh=True)
+        # As the restore decides for a folder it made inside one that was there:
+        fresh = plain_folder(os.fsencode(folder))
+        create_mode, metadata = creation.plan(file_node(mode, uid, gid), fresh)
         path = os.fsencode(folder / "f")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, create_mode)
         warnings: list[str] = []

@@ -18,12 +18,11 @@ from hypothesis import strategies as st
 
 from snapstore.index import IndexEntry
 from snapstore.restorer import pack_run
-from snapstore.restorer.metadata import CREATE_MODE, FileMetadata
+from snapstore.restorer.metadata import CREATE_MODE
 from snapstore.restorer.pack_run import (
     HOLE_BLOCK,
     PackRun,
     Place,
-    WholeFile,
     pack_runs,
     run_from_wire,
     run_to_wire,
@@ -33,21 +32,17 @@ from snapstore.restorer.pack_run import (
 ids = st.binary(min_size=32, max_size=32)
 paths = st.binary(min_size=1, max_size=24).map(lambda name: b"/target/" + name.replace(b"\0", b"_"))
 u32 = st.integers(0, 2**32 - 1)
-metadata = st.none() | st.builds(
-    FileMetadata,
-    owner=st.none() | st.tuples(u32, u32),
-    mode=st.none() | st.integers(0, 0o7777),
-    xattrs=st.lists(
-        st.tuples(st.binary(min_size=1, max_size=12), st.binary(max_size=40)), max_size=3
-    ).map(tuple),
-    mtime_ns=st.integers(-(2**63), 2**63 - 1),
+metadata = st.none() | st.tuples(
+    st.none() | st.tuples(u32, u32),  # owner
+    st.none() | st.integers(0, 0o7777),  # mode
+    st.lists(st.tuples(st.binary(min_size=1, max_size=12), st.binary(max_size=40)), max_size=3).map(tuple),
+    st.integers(-(2**63), 2**63 - 1),  # mtime_ns
 )
-wholes = st.builds(
-    WholeFile,
-    size=st.integers(0, 2**44),
-    writes=st.integers(1, 1000),
-    create_mode=st.integers(0, 0o7777),
-    metadata=metadata,
+wholes = st.tuples(
+    st.integers(0, 2**44),  # size
+    st.integers(1, 1000),  # writes
+    st.integers(0, 0o7777),  # create mode
+    metadata,
 )
 
 
@@ -156,9 +151,9 @@ def test_whole_files_ending_in_zero_blocks_get_their_size_and_holes(
         expected[path] = content
     entries = [_entry(i * 100_000, len(data)) for i, data in enumerate(blobs)]
     whole = {
-        path: WholeFile(
+        path: (
             len(content), sum(p == path for places in blobs.values() for p, _ in places), CREATE_MODE,
-            FileMetadata(None, mode, (), -123_456_789),
+            (None, mode, (), -123_456_789),
         )
         for path, content in expected.items()
     }  # fmt: skip
@@ -183,7 +178,7 @@ def test_a_large_zero_tail_is_a_hole(tmp_path: Path) -> None:
     head, tail = os.urandom(10_000), bytes(4 << 20)
     entries = [_entry(0, len(head)), _entry(100_000, len(tail))]
     run = PackRun(b"P" * 32, entries, [[(path, 0)], [(path, len(head))]], {
-        path: WholeFile(len(head) + len(tail), 2, CREATE_MODE, None),
+        path: (len(head) + len(tail), 2, CREATE_MODE, None),
     })  # fmt: skip
     stats = write_run(run, zip(entries, [head, tail], strict=True))
     assert os.stat(path).st_size == len(head) + len(tail)
@@ -219,7 +214,7 @@ def test_a_whole_file_that_exists_already_is_an_error_naming_it(tmp_path: Path) 
     with open(path, "wb") as f:
         f.write(b"old")
     entries = [_entry(0, 3)]
-    run = PackRun(b"P" * 32, entries, [[(path, 0)]], {path: WholeFile(3, 1, CREATE_MODE, None)})
+    run = PackRun(b"P" * 32, entries, [[(path, 0)]], {path: (3, 1, CREATE_MODE, None)})
     with pytest.raises(
         pack_run.RestoreError, match=f"^cannot write {tmp_path}/there: File exists$"
     ):
