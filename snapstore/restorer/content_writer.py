@@ -4,9 +4,11 @@ belongs. All-zero 4 KiB blocks are skipped rather than written, so sparse files 
 back.
 
 Planned files are written in batches; a batch is written while the next one is planned. The runs
-of the first `PROCESS_AFTER` files are written by threads of this process; after that, by helper
+of the first `process_after` files are written by threads of this process; after that, by helper
 processes (`restore_worker`, one per core at most), because per small file the Python and
-system-call overhead dominates and threads serialize on it (docs/design.md §12).
+system-call overhead dominates and threads serialize on it (docs/design.md §12). Each helper then
+has a thread of its own here, which reads its runs and hands them over (more threads than helpers
+only contend for this process's interpreter lock).
 """
 
 from __future__ import annotations
@@ -25,14 +27,19 @@ from snapstore.index import IndexEntry
 from snapstore.model import Node
 from snapstore.repository.blob_opening import BlobOpening
 from snapstore.restorer.metadata import CREATE_MODE, Creation, FileMetadata, apply_metadata
+from snapstore.restorer import pack_run
 from snapstore.restorer.pack_run import (
     PackRun, Place, RestoreError, RunStats, pack_runs, run_to_wire, write_error, write_run,
 )  # fmt: skip
 
 DEFAULT_READERS = 4
-# Files planned before helper processes start: a helper costs about 0.1 s of CPU to start and
-# 25 MB of memory, which a few thousand small files repay (docs/benchmarks.md).
-PROCESS_AFTER = 4096
+# Files planned before helper processes start. A helper costs about 0.1 s of CPU to start and
+# 25-50 MB of memory: a restore of tens of thousands of files is done in a second or two without
+# them, and one of hundreds of thousands of small files takes half the time with them
+# (docs/benchmarks.md). The restorer starts them from the first batch when the snapshot holds at
+# least MANY_FILES files.
+PROCESS_AFTER = 50_000
+MANY_FILES = 50_000
 # Batches of planned files queued for writing at once: the planning goes on while helpers write,
 # and none of them waits for the other at a batch boundary.
 BATCHES_IN_FLIGHT = 2
@@ -86,7 +93,8 @@ class ContentWriter:
         self._threads: ThreadPoolExecutor | None = None
         self._helper_threads: ThreadPoolExecutor | None = None
         self._local = threading.local()
-        self._helpers: list[HelperProcess] = []
+        self._helpers: list[HelperProcess] = []  # started so far
+        self.runs_written = {"threads": 0, "helpers": 0}  # by whom: for tests and reports
         self._lock = threading.Lock()
 
     @property
@@ -139,9 +147,9 @@ class ContentWriter:
     def _start_batch(self) -> _Batch:
         unplaced = {p: f for p, f in self._files.items() if not f.created}
         self._place(unplaced, self.repo.lookup_many({b for f in unplaced.values() for b in f.content}))
-        runs = self._plan_runs()
-        shared = self._assign_files(runs)
         use_helpers = self.process_after is not None and self._files_before >= self.process_after
+        runs = self._plan_runs(pack_run.HELPER_READ if use_helpers else pack_run.MAX_READ)
+        shared = self._assign_files(runs)
         self._files_before += len(self._files)
         self._places.clear()
         self._entries.clear()
@@ -150,6 +158,7 @@ class ContentWriter:
             work, pool = self._run_in_helper, self._helper_pool()
         else:
             work, pool = self._run_in_thread, self._thread_pool()
+        self.runs_written["helpers" if use_helpers else "threads"] += len(runs)
         return _Batch([pool.submit(work, run) for run in runs], shared)
 
     def _place(self, files: dict[bytes, _Planned], entries: dict[bytes, IndexEntry]) -> None:
@@ -165,14 +174,14 @@ class ContentWriter:
                 total += entry.raw_length
             planned.size = total
 
-    def _plan_runs(self) -> list[PackRun]:
+    def _plan_runs(self, max_read: int) -> list[PackRun]:
         by_pack: dict[bytes, list[IndexEntry]] = defaultdict(list)
         for entry in self._entries.values():
             by_pack[entry.pack_id].append(entry)
         return [
             PackRun(pack_id, run, [self._places[e.blob_id] for e in run])
             for pack_id, entries in by_pack.items()
-            for run in pack_runs(entries)
+            for run in pack_runs(entries, max_read)
         ]
 
     def _assign_files(self, runs: list[PackRun]) -> list[tuple[bytes, Node | None]]:
@@ -222,9 +231,9 @@ class ContentWriter:
         return write_run(run, self.repo.load_from_pack(run.entries))
 
     def _run_in_helper(self, run: PackRun) -> RunStats:
-        helper: HelperProcess | None = getattr(self._local, "helper", None)
         repo: HelperPackSource = self.repo  # type: ignore[assignment]
-        if helper is None:
+        helper: HelperProcess | None = getattr(self._local, "helper", None)
+        if helper is None:  # this thread's own, started on its first run
             helper = HelperProcess("snapstore.restorer.restore_worker", repo.blob_opening(), "restore")
             self._local.helper = helper
             with self._lock:

@@ -21,6 +21,8 @@ from snapstore.index import IndexEntry
 from snapstore.restorer.metadata import FileMetadata, apply_file_metadata
 
 MAX_READ = 8 << 20
+# Runs for helper processes are smaller: each is in memory twice (read here, opened there).
+HELPER_READ = 2 << 20
 HOLE_BLOCK = 4096
 _ZERO_BLOCK = bytes(HOLE_BLOCK)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -93,12 +95,12 @@ class RunStats:
         self.warnings += other.warnings
 
 
-def pack_runs(entries: Iterable[IndexEntry]) -> Iterator[list[IndexEntry]]:
-    """A pack's needed blobs in offset order, cut into reads of at most `MAX_READ` bytes, so
+def pack_runs(entries: Iterable[IndexEntry], max_read: int = MAX_READ) -> Iterator[list[IndexEntry]]:
+    """A pack's needed blobs in offset order, cut into reads of at most `max_read` bytes, so
     memory stays bounded (each byte is still read once)."""
     run: list[IndexEntry] = []
     for entry in sorted(entries, key=lambda e: e.offset):
-        if run and entry.offset + entry.length - run[0].offset > MAX_READ:
+        if run and entry.offset + entry.length - run[0].offset > max_read:
             yield run
             run = []
         run.append(entry)

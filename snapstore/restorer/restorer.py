@@ -19,7 +19,7 @@ from snapstore.model import Node, Snapshot, Tree
 from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
 from snapstore.repository.protocols import BlobLoader
 from snapstore.restorer.content_check import content_matches
-from snapstore.restorer.content_writer import DEFAULT_READERS, PROCESS_AFTER, ContentWriter
+from snapstore.restorer.content_writer import DEFAULT_READERS, MANY_FILES, PROCESS_AFTER, ContentWriter
 from snapstore.restorer.metadata import Creation, apply_metadata, plain_folder
 from snapstore.restorer.options import RestoreOptions, RestoreResult
 from snapstore.restorer.pack_run import write_error
@@ -30,6 +30,13 @@ Progress = Callable[[RestoreResult, str], None]
 # plan's memory, whatever the number of files. Neighbouring files share packs, so a batch
 # boundary mostly splits a pack's reads in two rather than repeating them.
 PLANNED_FILES = 4096
+
+
+def _process_after(snapshot: Snapshot) -> int:
+    """Files planned before helper processes start (`process_after` None): none if the
+    snapshot holds many files, by its summary."""
+    many = snapshot.summary is not None and snapshot.summary.total_files_processed >= MANY_FILES
+    return 0 if many else PROCESS_AFTER
 
 
 class RestoreSource(BlobLoader, Protocol):
@@ -50,7 +57,7 @@ class Restorer:
         options: RestoreOptions,
         on_progress: Progress | None = None,
         readers: int = DEFAULT_READERS,
-        process_after: int | None = PROCESS_AFTER,
+        process_after: int | None = None,
     ) -> None:
         self.repo = repo
         self.snapshot = snapshot
@@ -61,7 +68,7 @@ class Restorer:
         self._hardlinks: dict[tuple[int, int], bytes] = {}
         self._target = os.fsencode(os.path.abspath(options.target))
         self._readers = readers
-        self._process_after = process_after
+        self._process_after = process_after if process_after is not None else _process_after(snapshot)
         self._writer: ContentWriter  # made by `run`, once the target exists
         self._files: list[tuple[bytes, Node]] = []  # written, to verify
         self._dirs: list[tuple[bytes, Node]] = []  # metadata applied last: writes create files

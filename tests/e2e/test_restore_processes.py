@@ -34,7 +34,7 @@ from tests.e2e.tree_compare import assert_same_tree, describe, walk
 from tests.restorer.folders import make_setgid_folder, set_default_acl
 
 MiB = 1 << 20
-SMALL_READ = 64 * 1024  # MAX_READ in these tests: each chunk of the sample tree a run of its own
+SMALL_READ = 64 * 1024  # MAX_READ and HELPER_READ in these tests: each chunk of the sample tree a run of its own
 FATAL = 1
 
 
@@ -73,7 +73,7 @@ def restore_by_helpers(
     restorer = Restorer(repo, snapshot, options, process_after=0)
     result = restorer.run()
     writer = restorer._writer
-    assert writer._threads is None  # no run was written by a thread of this process
+    assert writer.runs_written["threads"] == 0 and writer.runs_written["helpers"] > 0
     assert writer._helpers
     assert all(helper._process.returncode == 0 for helper in writer._helpers)
     assert result.warnings == []
@@ -105,6 +105,7 @@ def test_the_sample_tree_round_trips_through_helpers(
     assert len(set(big.content)) >= 2
     assert len({e.pack_id for e in entries.values()}) >= 2
     monkeypatch.setattr(pack_run, "MAX_READ", SMALL_READ)  # so each chunk is a run of its own
+    monkeypatch.setattr(pack_run, "HELPER_READ", SMALL_READ)
 
     result = restore_by_helpers(small_packs, snapshot, tmp_path / "out", verify=True)
     assert result.files == 9 and result.verified_files == 9  # 11 names, 2 of them hard links
@@ -189,6 +190,7 @@ def test_entries_in_the_way_are_replaced_and_a_second_restore_changes_nothing(
     tree = build_sample_tree(tmp_path / "src")
     snapshot = backup(small_packs, tree.root)
     monkeypatch.setattr(pack_run, "MAX_READ", SMALL_READ)
+    monkeypatch.setattr(pack_run, "HELPER_READ", SMALL_READ)
     target = tmp_path / "out"
     restored = inside(target, tree.root)
     restore_by_helpers(small_packs, snapshot, target)
@@ -245,6 +247,7 @@ def test_modes_and_owners_come_back_as_recorded(
     multi_run = node_of(small_packs, snapshot, src / "multi-run")
     assert len(multi_run.content) >= 2  # larger than the largest chunk: written by several runs
     monkeypatch.setattr(pack_run, "MAX_READ", SMALL_READ)
+    monkeypatch.setattr(pack_run, "HELPER_READ", SMALL_READ)
     target = tmp_path / "target"
     if target_kind == "setgid":
         make_setgid_folder(target)
@@ -316,7 +319,7 @@ def test_a_damaged_pack_is_an_integrity_error_naming_blob_and_pack(
     finally:
         repo.close()
     assert str(caught.value) == _damaged_message(blob_id, entry)
-    assert restorer._writer._helpers and restorer._writer._threads is None
+    assert restorer._writer._helpers and restorer._writer.runs_written["threads"] == 0
     assert all(helper._process.returncode == 0 for helper in restorer._writer._helpers)
 
 

@@ -101,12 +101,7 @@ def test_pack_runs_cover_each_blob_once_in_reads_of_at_most_max_read(
         offset += gap + length
     shuffled = list(entries)
     order.shuffle(shuffled)
-    default = pack_run.MAX_READ
-    pack_run.MAX_READ = max_read  # read when cutting, as the restore does after a change of it
-    try:
-        cut = list(pack_runs(shuffled))
-    finally:
-        pack_run.MAX_READ = default
+    cut = list(pack_runs(shuffled, max_read))
     assert [e for run in cut for e in run] == entries  # each once, in pack order
     for run in cut:
         span = run[-1].offset + run[-1].length - run[0].offset
