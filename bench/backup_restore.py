@@ -259,13 +259,25 @@ class Runner:
             self.step(corpus, rep, tool, "prune", commands, None)
             self.size(corpus, rep, tool, "after-prune")
 
-    def cleanup(self, corpus: str) -> None:
-        for tool in self.tools:
-            shutil.rmtree(self.workspace(corpus, tool).root, ignore_errors=True)
-        shutil.rmtree(self.work / "live" / corpus, ignore_errors=True)
-        for restored in (self.work / "restore").glob(f"{corpus}-*"):
-            shutil.rmtree(restored, ignore_errors=True)
+    def cleanup(self, corpus: str) -> int:
+        """Delete what the corpus's runs left; return how many files that was."""
+        deleted = 0
+        folders = [self.workspace(corpus, tool).root for tool in self.tools]
+        folders += [self.work / "live" / corpus, *(self.work / "restore").glob(f"{corpus}-*")]
+        for folder in folders:
+            deleted += sum(len(files) for _, _, files in os.walk(folder))
+            shutil.rmtree(folder, ignore_errors=True)
         os.sync()
+        return deleted
+
+
+# On this machine's ext4 (no journal), a new inode skips inodes freed in the last 60 s, or 360 s
+# while their inode table block is dirty, and each skip costs a lookup: a restore right after a
+# mass deletion spent 40 % of its CPU in find_inode_bit/recently_deleted and took 2-3 times as
+# long (docs/benchmarks.md). Runs therefore delete nothing between corpora, and wait this long
+# after deleting what an earlier run left.
+SETTLE_SECONDS = 360
+MANY_DELETED = 10_000
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -542,15 +554,19 @@ def main() -> None:
     results = Results(args.results, meta)
     work = args.work.resolve()
     runner = Runner(tools, work, results, args.timeout)
+    if sum(runner.cleanup(name) for name in CORPUS_ORDER) >= MANY_DELETED:
+        print(f"# deleted what an earlier run left; waiting {SETTLE_SECONDS} s for the file system", flush=True)
+        time.sleep(SETTLE_SECONDS)
     started = time.perf_counter()
     for name, (versions, sizes, _) in loaded.items():
         print(f"# {name}: {len(versions)} version(s), {args.repeat} repetition(s)", flush=True)
         for rep in range(1, args.repeat + 1):
             runner.repetition(name, versions, sizes, rep)
-        runner.cleanup(name)
         meta["done"].append(name)
         results.save()
     print(f"# all runs took {time.perf_counter() - started:.0f} s; results in {args.results}")
+    for name in loaded:  # at the end only: see SETTLE_SECONDS
+        runner.cleanup(name)
     report(results.data, args.plot)
 
 
