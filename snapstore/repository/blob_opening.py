@@ -36,7 +36,7 @@ class BlobOpening:
     encryption_key: bytes
 
     def __repr__(self) -> str:
-        return "BlobOpening(<secret>)"
+        return f"{type(self).__name__}(<secret>)"
 
     def sealer(self) -> Sealer:
         return Sealer(self.encryption_key)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from snapstore.compression import compress
 from snapstore.crypto import Sealer, keyed_blob_id
 from snapstore.index import BlobType
+from snapstore.repository.blob_opening import BlobOpening
 from snapstore.repository.layout import blob_associated
 
 
@@ -30,20 +31,12 @@ class SealedBlob:
     compression: int
 
 
-@dataclass(frozen=True)
-class DataSealing:
-    """The secrets and settings that make data blobs: the id key, the encryption key and the
+@dataclass(frozen=True, repr=False)
+class DataSealing(BlobOpening):
+    """The secrets and settings that make data blobs: the keys that open them, and the
     compression level. Passed only to the backup's own helper processes, through a pipe."""
 
-    id_key: bytes
-    encryption_key: bytes
     compression_level: int
-
-    def __repr__(self) -> str:
-        return "DataSealing(<secret>)"
-
-    def sealer(self) -> Sealer:
-        return Sealer(self.encryption_key)
 
     def seal(self, sealer: Sealer, plaintext: bytes) -> SealedBlob:
         blob_id = keyed_blob_id(self.id_key, plaintext)
