@@ -4,6 +4,7 @@ open the blobs they were sent with a `BlobOpening` they were given (docs/design.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from snapstore.compression import decompress
@@ -25,6 +26,18 @@ def open_blob(sealer: Sealer, id_key: bytes, entry: IndexEntry, envelope: bytes 
     if len(plaintext) != entry.raw_length or keyed_blob_id(id_key, plaintext) != entry.blob_id:
         raise IntegrityError(f"{where}: content does not match its id")
     return plaintext
+
+
+def open_span(
+    sealer: Sealer, id_key: bytes, entries: list[IndexEntry], span: bytes
+) -> Iterator[tuple[IndexEntry, bytes]]:
+    """Open each of `entries` (in pack order, one pack) from `span`, the bytes read from the
+    first one's offset to the end of the last."""
+    view = memoryview(span)
+    start = entries[0].offset
+    for entry in entries:
+        at = entry.offset - start
+        yield entry, open_blob(sealer, id_key, entry, view[at : at + entry.length])
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from snapstore.errors import IntegrityError, NotFoundError, SnapError
 from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index, sync_cache
 from snapstore.pack import FinishedPack, PackWriter, load_pack_header, pack_object_name
 from snapstore.pack.sinks import SpoolSink
-from snapstore.repository.blob_opening import open_blob
+from snapstore.repository.blob_opening import open_blob, open_span
 from snapstore.repository.data_sealing import SealedBlob, seal_blob
 
 
@@ -222,9 +222,7 @@ class BlobStore:
         ordered = sorted(entries, key=lambda e: e.offset)
         start = ordered[0].offset
         span = self.load_range(ordered[0].pack_id, start, ordered[-1].offset + ordered[-1].length - start)
-        view = memoryview(span)
-        for entry in ordered:
-            yield entry, self.open_blob(entry, view[entry.offset - start : entry.offset - start + entry.length])
+        return open_span(self.sealer, self.master.id_key, ordered, span)
 
     def load_range(self, pack_id: bytes, offset: int, length: int) -> bytes:
         try:

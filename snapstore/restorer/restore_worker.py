@@ -11,22 +11,13 @@ Run as `python -m snapstore.restorer.restore_worker` by `ContentWriter`, never b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import cast
 
-from snapstore.crypto import Sealer
 from snapstore.errors import IntegrityError
 from snapstore.helper_process import serve_requests
-from snapstore.index import IndexEntry
-from snapstore.repository.blob_opening import BlobOpening, open_blob
-from snapstore.restorer.pack_run import PackRun, RestoreError, WireRun, run_from_wire, write_run
-
-
-def opened_blobs(run: PackRun, data: bytes, sealer: Sealer, id_key: bytes) -> Iterator[tuple[IndexEntry, bytes]]:
-    view = memoryview(data)
-    for entry in run.entries:
-        at = entry.offset - run.start
-        yield entry, open_blob(sealer, id_key, entry, view[at : at + entry.length])
+from snapstore.repository.blob_opening import BlobOpening, open_span
+from snapstore.restorer.pack_run import RestoreError, WireRun, run_from_wire, write_run
 
 
 def make_handler(setup: object) -> Callable[[object], object]:
@@ -37,7 +28,7 @@ def make_handler(setup: object) -> Callable[[object], object]:
         wire, data = cast(tuple[WireRun, bytes], message)
         run = run_from_wire(wire)
         try:
-            return ("done", write_run(run, opened_blobs(run, data, sealer, id_key)))
+            return ("done", write_run(run, open_span(sealer, id_key, run.entries, data)))
         except IntegrityError as error:
             return ("integrity", str(error))
         except RestoreError as error:
