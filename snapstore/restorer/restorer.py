@@ -32,10 +32,12 @@ Progress = Callable[[RestoreResult, str], None]
 PLANNED_FILES = 4096
 
 
-def _process_after(snapshot: Snapshot) -> int:
-    """Files planned before helper processes start (`process_after` None): none if the
-    snapshot holds many files, by its summary."""
-    many = snapshot.summary is not None and snapshot.summary.total_files_processed >= MANY_FILES
+def _process_after(snapshot: Snapshot, selection: PathFilter) -> int:
+    """Files planned before helper processes start (`process_after` None): none if the whole
+    snapshot is restored and holds many files, by its summary. The summary does not say how
+    many files an --include or --exclude leaves, so such a restore counts them as it plans."""
+    files = snapshot.summary.total_files_processed if snapshot.summary is not None else 0
+    many = selection.everything and files >= MANY_FILES
     return 0 if many else PROCESS_AFTER
 
 
@@ -68,7 +70,9 @@ class Restorer:
         self._hardlinks: dict[tuple[int, int], bytes] = {}
         self._target = os.fsencode(os.path.abspath(options.target))
         self._readers = readers
-        self._process_after = process_after if process_after is not None else _process_after(snapshot)
+        self._process_after = (
+            process_after if process_after is not None else _process_after(snapshot, self.filter)
+        )
         self._writer: ContentWriter  # made by `run`, once the target exists
         self._files: list[tuple[bytes, Node]] = []  # written, to verify
         self._dirs: list[tuple[bytes, Node]] = []  # metadata applied last: writes create files
