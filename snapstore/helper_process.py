@@ -30,6 +30,11 @@ class HelperProcessError(SnapError):
     """A helper process could not start or stopped unexpectedly."""
 
 
+class HelperStartError(HelperProcessError):
+    """No helper process could be started (no memory or process slots left): the caller does
+    the work itself instead."""
+
+
 def _child_environment() -> dict[str, str]:
     """The helper imports the same snapstore as this process, wherever that was loaded from."""
     env = dict(os.environ)
@@ -50,7 +55,7 @@ class HelperProcess:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_environment(), close_fds=True,
             )  # fmt: skip
         except OSError as error:
-            raise HelperProcessError(f"cannot start a helper process: {error.strerror or error}") from None
+            raise HelperStartError(f"cannot start a helper process: {error.strerror or error}") from None
         assert self._process.stdin is not None and self._process.stdout is not None
         self._requests = self._process.stdin
         self._answers = self._process.stdout

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from snapstore.archiver.byte_budget import ByteBudget
 from snapstore.archiver.file_reading import open_for_reading, read_small
 from snapstore.archiver.options import Counters
-from snapstore.archiver.seal_process import SealProcess
+from snapstore.archiver.seal_process import HelperStartError, SealProcess
 from snapstore.chunker.stream import iter_chunks
 from snapstore.repository.data_sealing import SealedBlob
 from snapstore.repository.protocols import BlobSaver
@@ -91,6 +91,7 @@ class ChunkPipeline:
         self._small_files = 0
         self._local = threading.local()
         self._processes: list[SealProcess] = []
+        self._cannot_start = False  # a helper failed to start: start no more
 
     def read_file(self, path: bytes, size: int) -> FileContent:
         """Read and chunk `path` (`size` bytes by its stat); its chunks are stored in the
@@ -175,12 +176,16 @@ class ChunkPipeline:
 
     def _process(self) -> SealProcess | None:
         """This worker thread's helper process, started on first need; None until the backup
-        has met enough small files to repay it."""
+        has met enough small files to repay it, or when one could not be started."""
         if self._process_after is None or self._small_files < self._process_after:
             return None
         process: SealProcess | None = getattr(self._local, "process", None)
-        if process is None:
-            process = SealProcess(self.repo.data_sealing(), self._scanner.min_size)
+        if process is None and not self._cannot_start:
+            try:
+                process = SealProcess(self.repo.data_sealing(), self._scanner.min_size)
+            except HelperStartError:  # this thread goes on as it began, and so do later ones
+                self._cannot_start = True
+                return None
             self._local.process = process
             with self._lock:
                 self._processes.append(process)

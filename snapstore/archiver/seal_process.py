@@ -3,13 +3,13 @@ collect their sealed blobs, stop it."""
 
 from __future__ import annotations
 
-from snapstore.helper_process import HelperProcess, HelperProcessError
+from snapstore.helper_process import HelperProcess, HelperProcessError, HelperStartError
 from snapstore.repository.data_sealing import DataSealing
 
 # As seal_worker.Result (not imported: that would load the worker module into the package).
 Result = tuple[object, ...]
 
-__all__ = ["HelperProcessError", "SealProcess"]
+__all__ = ["HelperProcessError", "HelperStartError", "SealProcess"]
 
 
 class SealProcess:

@@ -22,17 +22,18 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from snapstore.errors import IntegrityError
-from snapstore.helper_process import HelperProcess
+from snapstore.helper_process import HelperProcess, HelperStartError
 from snapstore.index import IndexEntry
 from snapstore.model import Node
 from snapstore.repository.blob_opening import BlobOpening
-from snapstore.restorer.metadata import CREATE_MODE, Creation, FileMetadata, apply_metadata
 from snapstore.restorer import pack_run
+from snapstore.restorer.metadata import CREATE_MODE, Creation, FileMetadata, apply_metadata
 from snapstore.restorer.pack_run import (
     PackRun, Place, RestoreError, RunStats, pack_runs, run_to_wire, write_error, write_run,
 )  # fmt: skip
 
 DEFAULT_READERS = 4
+WORKER = "snapstore.restorer.restore_worker"
 # Files planned before helper processes start. A helper costs about 0.1 s of CPU to start and
 # 25-50 MB of memory: a restore of tens of thousands of files is done in a second or two without
 # them, and one of hundreds of thousands of small files takes half the time with them
@@ -95,6 +96,7 @@ class ContentWriter:
         self._local = threading.local()
         self._helpers: list[HelperProcess] = []  # started so far
         self.runs_written = {"threads": 0, "helpers": 0}  # by whom: for tests and reports
+        self._cannot_start = False  # a helper failed to start: start no more
         self._lock = threading.Lock()
 
     @property
@@ -158,7 +160,6 @@ class ContentWriter:
             work, pool = self._run_in_helper, self._helper_pool()
         else:
             work, pool = self._run_in_thread, self._thread_pool()
-        self.runs_written["helpers" if use_helpers else "threads"] += len(runs)
         return _Batch([pool.submit(work, run) for run in runs], shared)
 
     def _place(self, files: dict[bytes, _Planned], entries: dict[bytes, IndexEntry]) -> None:
@@ -228,16 +229,15 @@ class ContentWriter:
         return self._helper_threads
 
     def _run_in_thread(self, run: PackRun) -> RunStats:
+        self._count_run("threads")
         return write_run(run, self.repo.load_from_pack(run.entries))
 
     def _run_in_helper(self, run: PackRun) -> RunStats:
         repo: HelperPackSource = self.repo  # type: ignore[assignment]
-        helper: HelperProcess | None = getattr(self._local, "helper", None)
-        if helper is None:  # this thread's own, started on its first run
-            helper = HelperProcess("snapstore.restorer.restore_worker", repo.blob_opening(), "restore")
-            self._local.helper = helper
-            with self._lock:
-                self._helpers.append(helper)
+        helper = self._own_helper(repo)
+        if helper is None:
+            return self._run_in_thread(run)
+        self._count_run("helpers")
         data = repo.load_pack_range(run.pack_id, run.start, run.length)
         answer = helper.request((run_to_wire(run), data))
         match answer:
@@ -248,6 +248,25 @@ class ContentWriter:
             case ("restore", str(message)):
                 raise RestoreError(message)
         raise helper.out_of_turn()
+
+    def _own_helper(self, repo: HelperPackSource) -> HelperProcess | None:
+        """This thread's helper, started on its first run; None once one could not be started
+        (no memory or process slots left): the runs are then written by this process."""
+        helper: HelperProcess | None = getattr(self._local, "helper", None)
+        if helper is None and not self._cannot_start:
+            try:
+                helper = HelperProcess(WORKER, repo.blob_opening(), "restore")
+            except HelperStartError:
+                self._cannot_start = True
+                return None
+            self._local.helper = helper
+            with self._lock:
+                self._helpers.append(helper)
+        return helper
+
+    def _count_run(self, by: str) -> None:
+        with self._lock:
+            self.runs_written[by] += 1
 
 
 def _create_sized(path: bytes, size: int) -> None:

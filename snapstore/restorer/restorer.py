@@ -19,7 +19,12 @@ from snapstore.model import Node, Snapshot, Tree
 from snapstore.model.node import BLOCKDEV, CHARDEV, DIR, FIFO, FILE, SOCKET, SYMLINK
 from snapstore.repository.protocols import BlobLoader
 from snapstore.restorer.content_check import content_matches
-from snapstore.restorer.content_writer import DEFAULT_READERS, MANY_FILES, PROCESS_AFTER, ContentWriter
+from snapstore.restorer.content_writer import (
+    DEFAULT_READERS,
+    MANY_FILES,
+    PROCESS_AFTER,
+    ContentWriter,
+)
 from snapstore.restorer.metadata import Creation, apply_metadata, plain_folder
 from snapstore.restorer.options import RestoreOptions, RestoreResult
 from snapstore.restorer.pack_run import write_error

@@ -1,12 +1,13 @@
 """Restores whose pack runs are written by helper processes (restore_worker): the sample tree
 comes back exactly (files of one run created and finished by the helper, files of several runs
 and packs pre-created), over a target that already holds entries, with the recorded modes and
-owners whatever the target hands down, and a damaged pack or a helper that dies fails the
-restore in one line. `process_after=0` sends every run to helpers; through `snap`, helpers
+owners whatever the target hands down, a damaged pack or a helper that dies fails the restore
+in one line, and helpers that cannot start leave the runs to threads. `process_after=0` sends every run to helpers; through `snap`, helpers
 write the files after the first `PROCESS_AFTER`."""
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from snapstore import browser
+from snapstore import browser, helper_process
 from snapstore.archiver import Archiver, BackupOptions, ExcludeRules
 from snapstore.backend import MemoryBackend
 from snapstore.errors import IntegrityError
@@ -433,3 +434,30 @@ def test_a_helper_killed_mid_restore_fails_it(
     restored = inside(tmp_path / "out", src)
     for name in ("f0", "f1"):  # written before the kill
         assert (restored / name).read_bytes() == (src / name).read_bytes()
+
+
+def test_a_restore_whose_helpers_cannot_start_writes_in_its_own_process(
+    small_packs: Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of memory or process slots: the runs meant for helpers are written by threads, one
+    start is tried, and the tree comes back whole."""
+    tree = build_sample_tree(tmp_path / "src")
+    snapshot = backup(small_packs, tree.root)
+    monkeypatch.setattr(pack_run, "HELPER_READ", SMALL_READ)  # several runs, so several tries if retried
+    starts: list[object] = []
+
+    def no_process_slots(*args: object, **kwargs: object) -> None:
+        starts.append(args)
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    monkeypatch.setattr(helper_process.subprocess, "Popen", no_process_slots)
+    restorer = Restorer(
+        small_packs, snapshot, RestoreOptions(tmp_path / "out", verify=True), readers=1, process_after=0
+    )
+    result = restorer.run()
+    assert result.warnings == [] and result.verified_files == 9
+    writer = restorer._writer
+    assert len(starts) == 1 and writer._helpers == []
+    assert writer.runs_written["helpers"] == 0 and writer.runs_written["threads"] > 1
+    restored = inside(tmp_path / "out", tree.root)
+    assert_same_tree(tree.root_bytes, os.fsencode(restored), tree.xattrs_supported)

@@ -1,6 +1,7 @@
 """Small files sealed by helper processes (seal_worker): the same blobs as in-process sealing,
 every error attributed to its file, a helper that dies fails the backup with one line and
-leaves the repository consistent, and no helper outlives the backup."""
+leaves the repository consistent, helpers that cannot start leave the work to threads, and no
+helper outlives the backup."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from snapstore import browser
+from snapstore import browser, helper_process
 from snapstore.archiver import Archiver, BackupOptions, ExcludeRules
 from snapstore.archiver.chunk_pipeline import PROCESS_AFTER, ChunkPipeline
 from snapstore.archiver.options import Counters
@@ -112,6 +113,47 @@ def test_a_helper_that_dies_fails_the_backup_in_one_line(memory_repo: Repository
         pipeline.close()
     memory_repo.flush()
     assert check_repository(memory_repo, CheckOptions(read_data=True)).errors == []
+
+
+def _no_process_slots(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+
+def test_a_backup_whose_helpers_cannot_start_seals_in_its_own_process(
+    memory_repo: Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of memory or process slots: the backup goes on without helpers, whole and correct."""
+    monkeypatch.setattr(helper_process.subprocess, "Popen", _no_process_slots)
+    src = tmp_path / "src"
+    files = _small_tree(src, 300, memory_repo.new_scanner().min_size)
+    options = BackupOptions(paths=(src,), hostname="host", username="user")
+    archiver = Archiver(memory_repo, options, ExcludeRules(), None, process_after=0)
+    result = archiver.run()
+    assert result.warnings == [] and result.counters.files_new == len(files)
+    snapshot = memory_repo.load_snapshot(result.snapshot_id or "")
+    assert _contents(memory_repo, src, files, snapshot.tree) == files
+    assert check_repository(memory_repo, CheckOptions(read_data=True)).errors == []
+
+
+def test_a_helper_that_cannot_start_is_tried_once(
+    memory_repo: Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    starts: list[object] = []
+
+    def count_and_fail(*args: object, **kwargs: object) -> None:
+        starts.append(args)
+        _no_process_slots()
+
+    monkeypatch.setattr(helper_process.subprocess, "Popen", count_and_fail)
+    (tmp_path / "a").write_bytes(b"a")
+    pipeline = ChunkPipeline(memory_repo, Counters(), workers=1, process_after=0)
+    try:
+        contents = [pipeline.read_file(os.fsencode(tmp_path / "a"), 1) for _ in range(200)]
+        for content in contents:
+            pipeline.wait(content)
+    finally:
+        pipeline.close()
+    assert len(starts) == 1 and pipeline._processes == []
 
 
 def test_helpers_end_with_the_backup(memory_repo: Repository, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ say how many files an --include or --exclude leaves."""
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from snapstore.restorer.content_writer import MANY_FILES, PROCESS_AFTER
 from snapstore.restorer.path_filter import PathFilter
 from snapstore.restorer.restorer import _process_after
 
-NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def snapshot_of(files: int | None) -> Snapshot:
