@@ -79,25 +79,28 @@ def scan_packs(
     for name in sorted(live):
         entries = decode_index(backend.load(name), sealer, name).entries
         scan.files[name] = {e.pack_id for e in entries}
+        # Where the cache keeps each used blob, asked per file in one transaction each.
+        cached = cache.packs_of(used.present(e.blob_id for e in entries))
         for entry in entries:
-            cached = cache.lookup(entry.blob_id) if entry.blob_id in used else None
-            if cached is not None and cached.pack_id in marked:
+            kept = cached.get(entry.blob_id)
+            if kept is not None and kept in marked:
                 if entry.pack_id not in marked:
                     scan.kept.moved.setdefault(entry.blob_id, entry.pack_id)
                 contested.append(entry)
             else:
-                _count(scan, entry, used)
+                _count(scan, entry, kept)
     for entry in contested:
-        _count(scan, entry, used)
+        _count(scan, entry, scan.kept.pack_of(entry.blob_id))
     return scan
 
 
-def _count(scan: IndexScan, entry: IndexEntry, used: DiskBlobSet) -> None:
+def _count(scan: IndexScan, entry: IndexEntry, kept: bytes | None) -> None:
+    """`kept`: the pack of the blob's kept copy if the blob is used, else None."""
     usage = scan.packs.setdefault(entry.pack_id, PackUsage(entry.pack_id, entry.blob_type))
     usage.blobs += 1
-    if scan.kept.is_used_copy(entry, used):
+    if kept == entry.pack_id:
         usage.used_bytes += entry.length
         usage.used_blobs += 1
     else:
         usage.unused_bytes += entry.length
-        usage.extra_copies += entry.blob_id in used and scan.kept.is_extra_copy(entry)
+        usage.extra_copies += kept is not None

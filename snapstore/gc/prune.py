@@ -25,7 +25,6 @@ from snapstore.gc.repacker import Repacker
 from snapstore.gc.safety import CLOCK_SKEW, DEFAULT_MAX_UNUSED, GRACE_PERIOD
 from snapstore.gc.used_blobs import mark_used
 from snapstore.index import DiskBlobSet, IndexEntry, encode_index, sync_cache
-from snapstore.model import Tree
 from snapstore.pack import load_pack_header, pack_id_from_name, pack_object_name
 from snapstore.backend import Backend
 from snapstore.repository import Repository, layout, trash
@@ -282,17 +281,14 @@ class _RescuingLoader:
     def __init__(self, pruner: Pruner) -> None:
         self.pruner = pruner
 
-    def load_tree(self, tree_id: bytes) -> Tree:
+    def load_tree_references(self, tree_id: bytes) -> tuple[list[bytes], list[bytes]]:
         repo = self.pruner.repo
         if not repo.cache.contains(tree_id):
             sync_cache(repo.cache, repo.backend, repo.sealer)
         if not repo.cache.contains(tree_id) and not self.pruner.rescue_blob(tree_id):
             raise PruneError(f"tree {tree_id.hex()} of a snapshot is missing: run 'snap check'; "
                              "nothing was deleted")  # fmt: skip
-        return repo.load_tree(tree_id)
-
-    def load_data(self, blob_id: bytes) -> bytes:
-        return self.pruner.repo.load_data(blob_id)
+        return repo.load_tree_references(tree_id)
 
 
 def prune(repo: Repository, options: PruneOptions, clock: Callable[[], datetime] = utc_now) -> PruneReport:

@@ -5,14 +5,19 @@ repository of any size can be marked in bounded memory."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from snapstore.index import DiskBlobSet
 from snapstore.model import Snapshot
-from snapstore.model.node import DIR
-from snapstore.repository.protocols import BlobLoader
 
 
-def mark_used(repo: BlobLoader, snapshots: Iterable[Snapshot], used: DiskBlobSet) -> int:
+class TreeReferenceLoader(Protocol):
+    def load_tree_references(self, tree_id: bytes) -> tuple[list[bytes], list[bytes]]:
+        """The chunk ids and the subtree ids of a tree."""
+        ...
+
+
+def mark_used(repo: TreeReferenceLoader, snapshots: Iterable[Snapshot], used: DiskBlobSet) -> int:
     """Add every blob the snapshots refer to; return the number of trees read. A tree that
     cannot be loaded raises (IntegrityError): garbage collection must never act on a partial
     mark, or it would delete what the unread part needs."""
@@ -25,9 +30,7 @@ def mark_used(repo: BlobLoader, snapshots: Iterable[Snapshot], used: DiskBlobSet
                 continue
             used.add(tree_id)
             trees_read += 1
-            for node in repo.load_tree(tree_id):
-                for blob_id in node.content:
-                    used.add(blob_id)
-                if node.kind == DIR and node.subtree is not None:
-                    stack.append(node.subtree)
+            content, subtrees = repo.load_tree_references(tree_id)
+            used.add_many(content)
+            stack.extend(subtrees)
     return trees_read

@@ -90,18 +90,31 @@ class IndexCache:
     def lookup_many(self, blob_ids: Iterable[bytes]) -> dict[bytes, IndexEntry]:
         """`lookup` of many blobs in one read transaction; the blobs not listed are left out."""
         found: dict[bytes, IndexEntry] = {}
-        packs: dict[int, bytes] = {}
         with self._env.begin() as txn:
-            for blob_id in blob_ids:
-                value = txn.get(blob_id, db=self._blobs)
-                if value is None:
-                    continue
-                number, blob_type, compression, offset, length, raw_length = BLOB_VALUE.unpack(value)
-                pack_id = packs.get(number)
-                if pack_id is None:
-                    pack_id = packs[number] = self._pack_id(txn, number)
+            for blob_id, value, pack_id in self._located(txn, blob_ids):
+                _, blob_type, compression, offset, length, raw_length = BLOB_VALUE.unpack(value)
                 found[blob_id] = IndexEntry(blob_id, blob_type, pack_id, offset, length, raw_length, compression)
         return found
+
+    def packs_of(self, blob_ids: Iterable[bytes]) -> dict[bytes, bytes]:
+        """`pack_of` of many blobs in one read transaction; the blobs not listed are left out."""
+        with self._env.begin() as txn:
+            return {blob_id: pack_id for blob_id, _, pack_id in self._located(txn, blob_ids)}
+
+    def _located(
+        self, txn: lmdb.Transaction, blob_ids: Iterable[bytes]
+    ) -> Iterator[tuple[bytes, bytes, bytes]]:
+        """(blob id, stored value, pack id) of each listed blob; each pack id is read once."""
+        packs: dict[int, bytes] = {}
+        for blob_id in blob_ids:
+            value = txn.get(blob_id, db=self._blobs)
+            if value is None:
+                continue
+            number = _VALUE_PACK_NUMBER.unpack_from(value)[0]
+            pack_id = packs.get(number)
+            if pack_id is None:
+                pack_id = packs[number] = self._pack_id(txn, number)
+            yield blob_id, value, pack_id
 
     def pack_of(self, blob_id: bytes) -> bytes | None:
         """The id of the pack holding blob `blob_id`, or None: `lookup` without building the
@@ -261,6 +274,11 @@ class DiskBlobSet:
         if len(self._pending) >= self.BATCH:
             self._flush()
 
+    def add_many(self, blob_ids: Iterable[bytes]) -> None:
+        self._pending.update(blob_ids)
+        if len(self._pending) >= self.BATCH:
+            self._flush()
+
     def _flush(self) -> None:
         with self._env.begin(write=True) as txn:
             for blob_id in self._pending:
@@ -273,6 +291,12 @@ class DiskBlobSet:
             return True
         with self._env.begin() as txn:
             return txn.get(blob_id) is not None  # type: ignore[arg-type]
+
+    def present(self, blob_ids: Iterable[bytes]) -> set[bytes]:
+        """Those of `blob_ids` in the set, looked up in one read transaction."""
+        pending = self._pending
+        with self._env.begin() as txn:
+            return {b for b in blob_ids if b in pending or txn.get(b) is not None}
 
     def __len__(self) -> int:
         self._flush()

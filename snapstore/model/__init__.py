@@ -26,7 +26,7 @@ from snapstore.model.node import (
     Node,
 )
 from snapstore.model.snapshot import SNAPSHOT_VERSION, Snapshot, Summary
-from snapstore.model.tree import TREE_VERSION, Tree
+from snapstore.model.tree import TREE_VERSION, Tree, tree_references
 
 __all__ = [
     "BLOCKDEV",
@@ -44,4 +44,5 @@ __all__ = [
     "Summary",
     "TREE_VERSION",
     "Tree",
+    "tree_references",
 ]

@@ -21,7 +21,7 @@ from snapstore.errors import (
 )
 from snapstore.index import BlobType, IndexCache, IndexEntry, sync_cache
 from snapstore.index.tree_cache import TreeCache
-from snapstore.model import Snapshot, Tree
+from snapstore.model import Snapshot, Tree, tree_references
 from snapstore.repository import keyring, layout, trash
 from snapstore.repository.blob_store import BlobStore
 from snapstore.repository.cached_trees import CachedTrees
@@ -163,6 +163,10 @@ class Repository:
     def load_tree(self, tree_id: bytes) -> Tree:
         # The blob store checked the keyed id of these exact bytes: they are one of our encodings.
         return Tree.decode(self.blobs.load(tree_id, BlobType.TREE), authenticated=True)
+
+    def load_tree_references(self, tree_id: bytes) -> tuple[list[bytes], list[bytes]]:
+        """The chunk ids and the subtree ids of a tree, without building its nodes."""
+        return tree_references(self.blobs.load(tree_id, BlobType.TREE))
 
     def load_cached_tree(self, tree_id: bytes) -> Tree:
         """`load_tree` through the local tree cache: for a backup's parent trees, never for

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from snapstore.index import IndexCache, IndexEntry, lmdb_cache
+from snapstore.index import DiskBlobSet, IndexCache, IndexEntry, lmdb_cache
 from tests.index.conftest import make_entries, make_id
 
 
@@ -150,3 +150,28 @@ def test_pack_of_names_the_pack_of_each_blob(cache: IndexCache) -> None:
     for e in entries:
         assert cache.pack_of(e.blob_id) == e.pack_id
     assert cache.pack_of(make_id("absent", 0)) is None
+
+
+def test_packs_of_answers_for_many_blobs_at_once(cache: IndexCache) -> None:
+    entries = [e for pack in range(300) for e in make_entries(pack, 2, first_blob=2 * pack)]
+    cache.merge("index/many-packs", entries)
+    absent = make_id("absent", 0)
+    asked = [e.blob_id for e in entries[::3]] + [absent]
+    assert cache.packs_of(asked) == {e.blob_id: e.pack_id for e in entries[::3]}
+    assert cache.packs_of([]) == {}
+
+
+def test_disk_blob_set_adds_one_or_many_and_tells_which_are_present(tmp_path: Path) -> None:
+    ids = [make_id("blob", n) for n in range(10)]
+    blobs = DiskBlobSet(tmp_path / "set")
+    try:
+        blobs.add(ids[0])
+        blobs.add_many(ids[1:4])
+        assert blobs.present(ids) == set(ids[:4])  # still pending, not yet written
+        blobs.add_many(ids[2:6])
+        assert len(blobs) == 6  # written now, each once
+        blobs.add(ids[9])
+        assert blobs.present(reversed(ids)) == {*ids[:6], ids[9]}  # written and pending
+        assert all(i in blobs for i in ids[:6]) and ids[7] not in blobs
+    finally:
+        blobs.close()

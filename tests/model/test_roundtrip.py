@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ from snapstore.model import (
     Snapshot,
     Summary,
     Tree,
+    tree_references,
 )
 
 UINT64 = st.integers(0, 2**64 - 1)
@@ -145,6 +147,20 @@ def test_trusted_decode_gives_what_validated_decode_gives(tree: Tree) -> None:
             assert type(value) is type(expected), field.name
             assert value == expected, field.name
     assert trusted.encode() == data
+
+
+@given(TREES)
+def test_tree_references_are_the_chunks_and_subtrees_of_the_decoded_tree(tree: Tree) -> None:
+    """What garbage collection marks without decoding nodes: every chunk id (in order, repeats
+    kept) and every folder's subtree, and nothing else, whatever names or xattrs hold."""
+    content, subtrees = tree_references(tree.encode())
+    assert content == [chunk for node in tree for chunk in node.content]
+    assert subtrees == [node.subtree for node in tree if node.kind == DIR]
+
+
+def test_tree_references_refuse_a_newer_format() -> None:
+    with pytest.raises(IntegrityError, match="unsupported version 2"):
+        tree_references(b'{"nodes":[],"version":2}')
 
 
 @given(st.lists(nodes(), max_size=6, unique_by=lambda node: node.name), st.randoms())
