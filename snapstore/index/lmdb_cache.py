@@ -103,7 +103,7 @@ class IndexCache:
 
     def _located(
         self, txn: lmdb.Transaction, blob_ids: Iterable[bytes]
-    ) -> Iterator[tuple[bytes, bytes, bytes]]:
+    ) -> Iterator[tuple[bytes, bytes | memoryview, bytes]]:
         """(blob id, stored value, pack id) of each listed blob; each pack id is read once."""
         packs: dict[int, bytes] = {}
         for blob_id in blob_ids:
