@@ -28,6 +28,7 @@ from snapstore.cli.options import GlobalOptions, command_options
 from snapstore.cli.output import bar_updater, emit_json, human_bytes, progress_bar, vars_of, warn
 from snapstore.cli.repository_access import open_repository
 from snapstore.errors import InputError, StreamError
+from snapstore.model import Snapshot
 from snapstore.repository.snapshot_filter import latest_with_same_paths
 
 
@@ -94,6 +95,7 @@ def backup_command(
     repo = open_repository(options)
     try:
         snapshots = repo.list_snapshots()
+        parent_pair: tuple[str, Snapshot] | None
         if parent:
             from snapstore.repository.snapshot_filter import find_snapshot
 

@@ -40,11 +40,12 @@ def _count(text: str | None, flag: str) -> int:
 def build_policy(keep: dict[str, Any]) -> Policy:
     try:
         names = [w.replace("-", "_") for w in WINDOWS]
-        windows = {n: parse_duration(keep[n]) if keep[n] else None for n in names}
+        windows: dict[str, Any] = {n: parse_duration(keep[n]) if keep[n] else None for n in names}
     except ValueError as error:
         raise InputError(f"bad duration: {error}") from None
     tags = tuple(tuple(t for t in group.split(",") if t) for group in keep["tag"])
-    return Policy(**{c: _count(keep[c], c) for c in COUNTS}, **windows, tags=tags)
+    counts: dict[str, Any] = {c: _count(keep[c], c) for c in COUNTS}
+    return Policy(**counts, **windows, tags=tags)
 
 
 def keep_options(func):  # type: ignore[no-untyped-def]

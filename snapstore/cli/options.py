@@ -35,7 +35,7 @@ def _options(with_env: bool) -> list[Callable[[F], F]]:
     """Environment variables are read once, by the group, so that an option given on the
     command line (before or after the command name) always wins over them."""
 
-    def env(name: str) -> dict[str, str]:
+    def env(name: str) -> dict[str, Any]:
         return {"envvar": name} if with_env else {}
 
     return [

@@ -52,7 +52,7 @@ class IndexEntry:
 class Sealing(Protocol):
     """What packs and index files need of a sealer (snapstore.crypto.Sealer implements it)."""
 
-    def seal(self, plaintext: bytes | memoryview, associated: bytes) -> bytes: ...
+    def seal(self, plaintext: bytes | memoryview, associated: bytes) -> bytes | bytearray: ...
 
     def open(self, envelope: bytes | memoryview, associated: bytes, what: str) -> bytes:
         """Raise IntegrityError naming `what` if the envelope does not authenticate."""

@@ -175,7 +175,7 @@ class _Reader:
 
 def encode_index(
     entries: Iterable[IndexEntry], supersedes: Iterable[bytes], sealer: Sealing
-) -> tuple[str, bytes]:
+) -> tuple[str, bytes | bytearray]:
     """Return (object name, stored bytes) of a new index file."""
     compressed = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(
         encode_plaintext(entries, supersedes)

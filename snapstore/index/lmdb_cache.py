@@ -290,7 +290,7 @@ class DiskBlobSet:
         if blob_id in self._pending:
             return True
         with self._env.begin() as txn:
-            return txn.get(blob_id) is not None  # type: ignore[arg-type]
+            return txn.get(blob_id) is not None  # type: ignore[call-overload]
 
     def present(self, blob_ids: Iterable[bytes]) -> set[bytes]:
         """Those of `blob_ids` in the set, looked up in one read transaction."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import Any
 
 from snapstore.model import Node
 from snapstore.model.node import SYMLINK
@@ -89,7 +90,7 @@ def apply_file_metadata(fd: int, path: bytes, metadata: FileMetadata, warnings: 
 
 
 def _apply(
-    target: bytes | int, path: bytes, metadata: FileMetadata, warnings: list[str], how: dict[str, bool]
+    target: bytes | int, path: bytes, metadata: FileMetadata, warnings: list[str], how: dict[str, Any]
 ) -> None:  # fmt: skip
     owner, mode, xattrs, mtime_ns = metadata
     if owner is not None:
@@ -110,7 +111,7 @@ def _try(action: object, path: bytes, warnings: list[str]) -> None:
 
 def _try_xattr(
     target: bytes | int, path: bytes, name: bytes, value: bytes, warnings: list[str],
-    how: dict[str, bool],
+    how: dict[str, Any],
 ) -> None:  # fmt: skip
     try:
         os.setxattr(target, name, value, **how)
