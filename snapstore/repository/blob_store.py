@@ -23,6 +23,7 @@ from snapstore.pack import FinishedPack, PackWriter, load_pack_header, pack_obje
 from snapstore.pack.sinks import SpoolSink
 from snapstore.repository.blob_opening import open_blob, open_span
 from snapstore.repository.data_sealing import SealedBlob, seal_blob
+from snapstore.repository.tree_packs import TreePacks
 
 
 class ConcurrentPruneError(SnapError):
@@ -63,6 +64,7 @@ class BlobStore:
         self._upload_error: BaseException | None = None
         self.reused_packs: set[bytes] = set()
         self.trashed: set[bytes] = set()  # packs marked for deletion when the session began
+        self.tree_packs = TreePacks(self.load_pack, self.load_range, pack_size)
 
     def has(self, blob_id: bytes) -> bool:
         """Is the blob stored? A blob found in an existing pack records that pack as *reused*:
@@ -211,11 +213,20 @@ class BlobStore:
             self.index_files_written += 1
 
     def load(self, blob_id: bytes, blob_type: BlobType) -> bytes:
-        """Load, authenticate, decompress and check one blob; IntegrityError names it."""
+        """Load, authenticate, decompress and check one blob; IntegrityError names it. Trees
+        come out of whole tree packs (`tree_packs`)."""
         entry = self.lookup(blob_id)
         if entry is None:
             raise IntegrityError(f"{blob_type.name.lower()} blob {blob_id.hex()} is not in the index")
+        if blob_type == BlobType.TREE:
+            return self.open_blob(entry, self.tree_packs.envelope(entry))
         return self.open_blob(entry, self.load_range(entry.pack_id, entry.offset, entry.length))
+
+    def load_pack(self, pack_id: bytes) -> bytes:
+        try:
+            return self.backend.load(pack_object_name(pack_id))
+        except NotFoundError:
+            raise IntegrityError(f"pack {pack_id.hex()} is missing") from None
 
     def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]:
         """Blobs of one pack, with one read spanning them all (restore reads each pack once)."""

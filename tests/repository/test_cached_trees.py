@@ -90,16 +90,21 @@ def test_corrupted_entry_of_a_lost_tree_fails_clearly(
         repo.load_cached_tree(tree_id)
 
 
-def test_load_tree_never_reads_the_cache(repo: Repository, backend: MemoryBackend) -> None:
+def test_load_tree_never_reads_the_cache(
+    open_repo: Callable[..., Repository], backend: MemoryBackend
+) -> None:
     """What checks the repository (check, restore, copy) must see a tree that is gone."""
+    repo = open_repo(cache="shared")
     tree_id, tree = saved_tree(repo, b"a")
     assert repo.load_cached_tree(tree_id) == tree  # now cached
     entry = repo.blobs.lookup(tree_id)
     assert entry is not None
+    repo.close()
     backend.remove(pack_object_name(entry.pack_id))
+    later = open_repo(cache="shared")  # a later command: the tree cache is all it has
     with pytest.raises(IntegrityError, match="is missing"):
-        repo.load_tree(tree_id)
-    assert repo.load_cached_tree(tree_id) == tree
+        later.load_tree(tree_id)
+    assert later.load_cached_tree(tree_id) == tree
 
 
 def test_bytes_changed_in_the_cache_file_are_detected(
