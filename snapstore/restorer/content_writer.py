@@ -6,9 +6,9 @@ back.
 Planned files are written in batches; a batch is written while the next one is planned. The runs
 of the first `process_after` files are written by threads of this process; after that, by helper
 processes (`restore_worker`, one per core at most), because per small file the Python and
-system-call overhead dominates and threads serialize on it (docs/design.md §12). Each helper then
-has a thread of its own here, which reads its runs and hands them over (more threads than helpers
-only contend for this process's interpreter lock).
+system-call overhead dominates and threads serialize on it (docs/design.md §12). Reader threads
+here, as many as without helpers, read the runs and hand each to an idle helper
+(`helper_pool`), so reads wait for their round trips while the helpers write.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from snapstore.errors import IntegrityError
-from snapstore.helper_process import HelperProcess, HelperStartError
+from snapstore.helper_process import HelperProcess
 from snapstore.index import IndexEntry
 from snapstore.model import Node
 from snapstore.repository.blob_opening import BlobOpening
 from snapstore.restorer import pack_run
+from snapstore.restorer.helper_pool import HelperPool
 from snapstore.restorer.metadata import CREATE_MODE, Creation, FileMetadata, apply_metadata
 from snapstore.restorer.pack_run import (
     PackRun, Place, RestoreError, RunStats, pack_runs, run_to_wire, write_error, write_run,
@@ -93,15 +94,18 @@ class ContentWriter:
         self._pending: deque[_Batch] = deque()
         self._threads: ThreadPoolExecutor | None = None
         self._helper_threads: ThreadPoolExecutor | None = None
-        self._local = threading.local()
-        self._helpers: list[HelperProcess] = []  # started so far
+        self._helpers = HelperPool(min(readers, os.cpu_count() or 2), self._start_helper)
         self.runs_written = {"threads": 0, "helpers": 0}  # by whom: for tests and reports
-        self._cannot_start = False  # a helper failed to start: start no more
         self._lock = threading.Lock()
 
     @property
     def planned_files(self) -> int:
         return len(self._files)
+
+    @property
+    def helpers(self) -> list[HelperProcess]:
+        """The helper processes started so far."""
+        return self._helpers.helpers
 
     def add_file(
         self, path: bytes, content: tuple[bytes, ...], create_now: bool = False,
@@ -143,8 +147,7 @@ class ContentWriter:
         for pool in (self._threads, self._helper_threads):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-        for helper in self._helpers:
-            helper.close()
+        self._helpers.close()
 
     def _start_batch(self) -> _Batch:
         unplaced = {p: f for p, f in self._files.items() if not f.created}
@@ -223,9 +226,9 @@ class ContentWriter:
         return self._threads
 
     def _helper_pool(self) -> ThreadPoolExecutor:
+        """Readers for the helpers: as many as without helpers, so as many reads in flight."""
         if self._helper_threads is None:
-            count = min(self.readers, os.cpu_count() or 2)
-            self._helper_threads = ThreadPoolExecutor(count, thread_name_prefix="snap-restore-helper")
+            self._helper_threads = ThreadPoolExecutor(self.readers, thread_name_prefix="snap-restore-in")
         return self._helper_threads
 
     def _run_in_thread(self, run: PackRun) -> RunStats:
@@ -233,36 +236,27 @@ class ContentWriter:
         return write_run(run, self.repo.load_from_pack(run.entries))
 
     def _run_in_helper(self, run: PackRun) -> RunStats:
-        repo: HelperPackSource = self.repo  # type: ignore[assignment]
-        helper = self._own_helper(repo)
-        if helper is None:
+        if self._helpers.cannot_start:
             return self._run_in_thread(run)
-        self._count_run("helpers")
+        repo: HelperPackSource = self.repo  # type: ignore[assignment]
         data = repo.load_pack_range(run.pack_id, run.start, run.length)
-        answer = helper.request((run_to_wire(run), data))
-        match answer:
-            case ("done", RunStats() as stats):
-                return stats
-            case ("integrity", str(message)):
-                raise IntegrityError(message)
-            case ("restore", str(message)):
-                raise RestoreError(message)
-        raise helper.out_of_turn()
+        with self._helpers.borrow() as helper:
+            if helper is None:  # none could be started (no memory or process slots left)
+                return self._run_in_thread(run)
+            self._count_run("helpers")
+            answer = helper.request((run_to_wire(run), data))
+            match answer:
+                case ("done", RunStats() as stats):
+                    return stats
+                case ("integrity", str(message)):
+                    raise IntegrityError(message)
+                case ("restore", str(message)):
+                    raise RestoreError(message)
+            raise helper.out_of_turn()
 
-    def _own_helper(self, repo: HelperPackSource) -> HelperProcess | None:
-        """This thread's helper, started on its first run; None once one could not be started
-        (no memory or process slots left): the runs are then written by this process."""
-        helper: HelperProcess | None = getattr(self._local, "helper", None)
-        if helper is None and not self._cannot_start:
-            try:
-                helper = HelperProcess(WORKER, repo.blob_opening(), "restore")
-            except HelperStartError:
-                self._cannot_start = True
-                return None
-            self._local.helper = helper
-            with self._lock:
-                self._helpers.append(helper)
-        return helper
+    def _start_helper(self) -> HelperProcess:
+        repo: HelperPackSource = self.repo  # type: ignore[assignment]
+        return HelperProcess(WORKER, repo.blob_opening(), "restore")
 
     def _count_run(self, by: str) -> None:
         with self._lock:

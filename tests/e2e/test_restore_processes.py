@@ -75,8 +75,8 @@ def restore_by_helpers(
     result = restorer.run()
     writer = restorer._writer
     assert writer.runs_written["threads"] == 0 and writer.runs_written["helpers"] > 0
-    assert writer._helpers
-    assert all(helper._process.returncode == 0 for helper in writer._helpers)
+    assert writer.helpers
+    assert all(helper._process.returncode == 0 for helper in writer.helpers)
     assert result.warnings == []
     return result
 
@@ -320,8 +320,8 @@ def test_a_damaged_pack_is_an_integrity_error_naming_blob_and_pack(
     finally:
         repo.close()
     assert str(caught.value) == _damaged_message(blob_id, entry)
-    assert restorer._writer._helpers and restorer._writer.runs_written["threads"] == 0
-    assert all(helper._process.returncode == 0 for helper in restorer._writer._helpers)
+    assert restorer._writer.helpers and restorer._writer.runs_written["threads"] == 0
+    assert all(helper._process.returncode == 0 for helper in restorer._writer.helpers)
 
 
 @dataclass(frozen=True)
@@ -414,7 +414,7 @@ def test_a_helper_killed_mid_restore_fails_it(
             return
         writer = restorer._writer
         writer.wait()  # the batches so far are written: the one helper has started
-        (helper,) = writer._helpers
+        (helper,) = writer.helpers
         os.kill(helper.pid, signal.SIGKILL)
         helper._process.wait(10)  # so that the next request finds it gone
         killed.append(helper.pid)
@@ -430,7 +430,7 @@ def test_a_helper_killed_mid_restore_fails_it(
     ):
         restorer.run()
     assert killed
-    assert [h.pid for h in restorer._writer._helpers] == killed
+    assert [h.pid for h in restorer._writer.helpers] == killed
     restored = inside(tmp_path / "out", src)
     for name in ("f0", "f1"):  # written before the kill
         assert (restored / name).read_bytes() == (src / name).read_bytes()
@@ -457,7 +457,7 @@ def test_a_restore_whose_helpers_cannot_start_writes_in_its_own_process(
     result = restorer.run()
     assert result.warnings == [] and result.verified_files == 9
     writer = restorer._writer
-    assert len(starts) == 1 and writer._helpers == []
+    assert len(starts) == 1 and writer.helpers == []
     assert writer.runs_written["helpers"] == 0 and writer.runs_written["threads"] > 1
     restored = inside(tmp_path / "out", tree.root)
     assert_same_tree(tree.root_bytes, os.fsencode(restored), tree.xattrs_supported)
