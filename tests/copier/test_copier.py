@@ -69,7 +69,9 @@ def test_rechunked_files_are_cut_as_a_backup_into_the_target_would_cut_them(make
     ends = list(scanner.feed(folder[b"big"])) + list(scanner.finish())
     expected = tuple(target.blob_id(folder[b"big"][a:b]) for a, b in zip([0, *ends], ends))
     assert node.content == expected
-    assert len(expected) > 5
+    # Several chunks whatever the target's random chunker key: 200 kB in chunks of at most
+    # 64 KiB is at least 4 ("> 5" failed for about 1 key in 5,000).
+    assert len(expected) >= 4
 
 
 def cut(repo: Repository, data: bytes, stream: bool = False) -> tuple[bytes, ...]:

@@ -5,6 +5,7 @@ its parent's node, a changed one is read again."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from snapstore import browser
@@ -22,6 +23,21 @@ def backup(repo: Repository, src: Path, parent: BackupResult | None) -> BackupRe
     options = BackupOptions(paths=(src,), hostname="h", username="u")
     pair = (parent.snapshot_id, parent.snapshot) if parent and parent.snapshot_id else None
     return Archiver(repo, options, ExcludeRules(), pair).run()
+
+
+def wait_for_the_clock_to_pass(path: Path, probe: Path) -> None:
+    """Return once the file system's clock is past `path`'s ctime, so that a change made next
+    moves it, as the backup compares it. That clock is coarse (a kernel tick, 4 ms or more; only
+    recent kernels give fine times on demand): a change in the same tick as the folder's last
+    one, a few ms before, would leave ctime as the parent snapshot recorded it. `probe` (a
+    file outside the backup) is changed until its own ctime tells."""
+    recorded = os.lstat(path).st_ctime_ns
+    probe.touch()
+    mode = 0o600
+    while os.lstat(probe).st_ctime_ns <= recorded:
+        time.sleep(0.001)
+        mode ^= 0o001  # another mode each time: a chmod to the same mode may keep ctime
+        os.chmod(probe, mode)
 
 
 def all_trees(repo: Repository, tree_id: bytes) -> list[bytes]:
@@ -96,6 +112,7 @@ def test_unchanged_folder_keeps_its_node_and_a_changed_one_is_read_again(tmp_pat
     first = backup(repo, src, None)
     (src / "d1").chmod(0o700)
     if with_xattrs:
+        wait_for_the_clock_to_pass(src / "d2", tmp_path / "clock-probe")
         os.setxattr(src / "d2", "user.note", b"set after the first backup")
     second = backup(repo, src, first)
     assert folder_node(repo, second, src, "d0") == folder_node(repo, first, src, "d0")
