@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,7 +120,6 @@ def test_folder_is_created_private(tmp_path: Path) -> None:
 
 
 def test_200k_entries(cache: IndexCache) -> None:
-    started = time.perf_counter()
     ids = os.urandom(32 * 200_000)
     entries = [
         IndexEntry(
@@ -141,7 +139,6 @@ def test_200k_entries(cache: IndexCache) -> None:
         assert cache.lookup(e.blob_id) == e
     assert all(cache.contains(e.blob_id) for e in entries[1::10])
     assert sum(1 for _ in cache) == 200_000
-    assert time.perf_counter() - started < 10  # about 1.5 s on a laptop; generous for CI
 
 
 def test_pack_of_names_the_pack_of_each_blob(cache: IndexCache) -> None:
