@@ -17,7 +17,9 @@ GET, HEAD, LIST, DELETE) and bytes moved (`request_counter`).
 
 from __future__ import annotations
 
-from snapstore.backend.base import Backend, FileSaver, ObjectData, ObjectInfo, validate_name
+from snapstore.backend.base import (
+    Backend, FileSaver, ObjectData, ObjectInfo, validate_name, waits_round_trips,
+)  # fmt: skip
 from snapstore.backend.local import LocalBackend
 from snapstore.backend.memory import MemoryBackend
 
@@ -29,4 +31,5 @@ __all__ = [
     "ObjectData",
     "ObjectInfo",
     "validate_name",
+    "waits_round_trips",
 ]

@@ -88,6 +88,18 @@ def range_end(name: str, size: int, offset: int, length: int | None, location: s
     return end
 
 
+def waits_round_trips(backend: object) -> bool:
+    """Does each request to `backend` wait a network round trip (an object store)? Then reading
+    more at once, or more reads at a time, pays for the memory it costs; a local folder (also a
+    NAS mount) answers in microseconds from the page cache or the mount's own read-ahead. A
+    backend says so with a true `round_trips` attribute; wrappers answer for their `inner`."""
+    while backend is not None:
+        if getattr(backend, "round_trips", False):
+            return True
+        backend = getattr(backend, "inner", None)
+    return False
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A key/value store of opaque, immutable objects.

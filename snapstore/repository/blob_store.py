@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from snapstore.backend import Backend, FileSaver
+from snapstore.backend import Backend, FileSaver, waits_round_trips
 from snapstore.crypto import MasterKey, Sealer
 from snapstore.errors import IntegrityError, NotFoundError, SnapError
 from snapstore.index import BlobType, IndexCache, IndexEntry, encode_index, sync_cache
@@ -64,7 +64,7 @@ class BlobStore:
         self._upload_error: BaseException | None = None
         self.reused_packs: set[bytes] = set()
         self.trashed: set[bytes] = set()  # packs marked for deletion when the session began
-        self.tree_packs = TreePacks(self.load_pack, self.load_range, pack_size)
+        self.tree_packs = TreePacks(self.load_pack, self.load_range, pack_size, waits_round_trips(backend))
 
     def has(self, blob_id: bytes) -> bool:
         """Is the blob stored? A blob found in an existing pack records that pack as *reused*:

@@ -10,7 +10,7 @@ from typing import Any
 
 import blake3
 
-from snapstore.backend import Backend
+from snapstore.backend import Backend, waits_round_trips
 from snapstore.chunker import Scanner, keyed_gear_table
 from snapstore.crypto import KdfParams, MasterKey, Sealer
 from snapstore.errors import (
@@ -159,6 +159,11 @@ class Repository:
     def load_pack_range(self, pack_id: bytes, offset: int, length: int) -> bytes:
         """Bytes of a pack as stored (sealed blobs), for a restore's helper processes to open."""
         return self.blobs.load_range(pack_id, offset, length)
+
+    @property
+    def remote(self) -> bool:
+        """Does each request to the repository wait a network round trip (an object store)?"""
+        return waits_round_trips(self.backend)
 
     def load_tree(self, tree_id: bytes) -> Tree:
         # The blob store checked the keyed id of these exact bytes: they are one of our encodings.

@@ -1,9 +1,11 @@
-"""Tree packs read whole: a walk over a snapshot (restore, prune, check, ls) loads its trees one
-folder at a time, and one read per tree means one round trip per folder, which on an object
-store is most of the time of a restore of many small files (4,578 trees, one read each, for the
-200,000 files of the small-files benchmark). Trees have packs of their own, written in the
-order the backup met the folders, so the trees of one walk are mostly in a few packs: the first
-tree needed from a pack brings the whole pack, and the trees after it are cut out of memory.
+"""Tree packs read whole from an object store: a walk over a snapshot (restore, prune, check, ls)
+loads its trees one folder at a time, and one read per tree means one round trip per folder,
+which on an object store is most of the time of a restore of many small files (4,578 trees, one
+read each, for the 200,000 files of the small-files benchmark). Trees have packs of their own,
+written in the order the backup met the folders, so the trees of one walk are mostly in a few
+packs: the first tree needed from a pack brings the whole pack, and the trees after it are cut
+out of memory. From a local folder (or a NAS mount) a tree read costs microseconds, and each
+tree is read alone, which holds no pack in memory.
 
 Memory stays bounded: the packs held are at most `HELD_BYTES`, least recently used dropped
 first, and a pack is read whole once per session at most; a tree of a pack dropped before is
@@ -25,16 +27,16 @@ HELD_BYTES = 32 * MiB
 
 class TreePacks:
     """`load_pack(pack_id)` reads a whole pack, `load_range(pack_id, offset, length)` a part.
-    Packs are read whole only when `pack_size` (the repository's target size) leaves room for
-    two of them."""
+    Packs are read whole only when `remote` (the backend waits a round trip per request) and
+    `pack_size` (the repository's target size) leaves room for two of them."""
 
     def __init__(
         self, load_pack: Callable[[bytes], bytes], load_range: Callable[[bytes, int, int], bytes],
-        pack_size: int, held_bytes: int = HELD_BYTES,
+        pack_size: int, remote: bool, held_bytes: int = HELD_BYTES,
     ) -> None:  # fmt: skip
         self._load_pack = load_pack
         self._load_range = load_range
-        self._whole = 2 * pack_size <= held_bytes
+        self._whole = remote and 2 * pack_size <= held_bytes
         self._held_bytes = held_bytes
         self._held: OrderedDict[bytes, bytes] = OrderedDict()
         self._size = 0

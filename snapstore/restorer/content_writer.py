@@ -7,8 +7,8 @@ Planned files are written in batches; a batch is written while the next one is p
 of the first `process_after` files are written by threads of this process; after that, by helper
 processes (`restore_worker`, one per core at most), because per small file the Python and
 system-call overhead dominates and threads serialize on it (docs/design.md §12). Reader threads
-here, as many as without helpers, read the runs and hand each to an idle helper
-(`helper_pool`), so reads wait for their round trips while the helpers write.
+here read the runs and hand each to an idle helper (`helper_pool`): from a remote repository as
+many as without helpers, so that reads wait for their round trips while the helpers write.
 """
 
 from __future__ import annotations
@@ -80,10 +80,11 @@ class _Batch:
 class ContentWriter:
     def __init__(
         self, repo: PackSource, readers: int = DEFAULT_READERS, creation: Creation | None = None,
-        process_after: int | None = PROCESS_AFTER,
+        process_after: int | None = PROCESS_AFTER, remote: bool = False,
     ) -> None:  # fmt: skip
         self.repo = repo
         self.readers = readers
+        self.remote = remote  # each read waits a round trip (backend.waits_round_trips)
         self.creation = creation
         self.process_after = process_after
         self.stats = RunStats()
@@ -226,9 +227,12 @@ class ContentWriter:
         return self._threads
 
     def _helper_pool(self) -> ThreadPoolExecutor:
-        """Readers for the helpers: as many as without helpers, so as many reads in flight."""
+        """Readers for the helpers: from a remote repository as many as without helpers, so that
+        reads wait for their round trips while the helpers write; from a local one, one per
+        helper (a local read is done at once, and each run in flight is memory)."""
         if self._helper_threads is None:
-            self._helper_threads = ThreadPoolExecutor(self.readers, thread_name_prefix="snap-restore-in")
+            count = self.readers if self.remote else self._helpers.count
+            self._helper_threads = ThreadPoolExecutor(count, thread_name_prefix="snap-restore-in")
         return self._helper_threads
 
     def _run_in_thread(self, run: PackRun) -> RunStats:

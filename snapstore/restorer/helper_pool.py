@@ -1,6 +1,6 @@
-"""The restore's helper processes, lent to its reader threads one request at a time. There are
-more readers than helpers, so that while a helper writes one run the next runs are being read:
-on an object store each read waits a round trip, and a helper that waited for its own reads
+"""The restore's helper processes, lent to its reader threads one request at a time. From an
+object store there are more readers than helpers, so that while a helper writes one run the next
+runs are being read: each read waits a round trip, and a helper that waited for its own reads
 would sit idle for most of them (docs/design.md §12)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class HelperPool:
     None and the reader writes the run itself."""
 
     def __init__(self, count: int, start: Callable[[], HelperProcess]) -> None:
-        self._count = count
+        self.count = count
         self._start = start
         self._idle: list[HelperProcess] = []
         self._starting = 0
@@ -47,7 +47,7 @@ class HelperPool:
         with self._ready:
             if self._idle:
                 return self._idle.pop()
-            start = not self._cannot_start and len(self.helpers) + self._starting < self._count
+            start = not self._cannot_start and len(self.helpers) + self._starting < self.count
             if start:
                 self._starting += 1
         if start:

@@ -55,6 +55,9 @@ class RestoreSource(BlobLoader, Protocol):
 
     def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]: ...
 
+    @property
+    def remote(self) -> bool: ...
+
 
 class Restorer:
     def __init__(
@@ -89,7 +92,9 @@ class Restorer:
         except OSError as error:
             raise write_error(self._target, error) from None
         fresh = made and plain_folder(self._target)
-        self._writer = ContentWriter(self.repo, self._readers, Creation(), self._process_after)
+        self._writer = ContentWriter(
+            self.repo, self._readers, Creation(), self._process_after, remote=self.repo.remote
+        )
         try:
             self._restore_tree(self.repo.load_tree(self.snapshot.tree), b"", fresh)
             self._write_planned(last=True)

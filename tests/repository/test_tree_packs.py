@@ -9,7 +9,10 @@ from collections.abc import Callable
 
 import pytest
 
-from snapstore.backend import MemoryBackend
+from snapstore.backend import MemoryBackend, waits_round_trips
+from snapstore.backend.counting import CountingBackend
+from snapstore.backend.faulty import FaultyBackend
+from snapstore.backend.retrying import RetryingBackend, RetryPolicy
 from snapstore.errors import IntegrityError
 from snapstore.index import BlobType, IndexEntry
 from snapstore.pack import pack_object_name
@@ -50,7 +53,7 @@ A, B, C = (bytes([n]) * 32 for n in (1, 2, 3))
 
 def test_the_trees_of_one_pack_cost_one_read() -> None:
     packs = FakePacks({A: 1000})
-    trees = TreePacks(packs.load_pack, packs.load_range, pack_size=500, held_bytes=1000)
+    trees = TreePacks(packs.load_pack, packs.load_range, pack_size=500, remote=True, held_bytes=1000)
     for offset in (900, 0, 450, 990, 100):
         assert bytes(trees.envelope(entry(A, offset))) == expected(offset)
     assert packs.whole == [A] and packs.ranges == []
@@ -59,7 +62,7 @@ def test_the_trees_of_one_pack_cost_one_read() -> None:
 
 def test_packs_beyond_the_budget_are_dropped_oldest_first_and_never_read_whole_twice() -> None:
     fake = FakePacks({A: 400, B: 400, C: 400})
-    trees = TreePacks(fake.load_pack, fake.load_range, pack_size=400, held_bytes=800)
+    trees = TreePacks(fake.load_pack, fake.load_range, pack_size=400, remote=True, held_bytes=800)
     for pack in (A, B, A, C):  # A was used after B: B is the one dropped for C
         assert bytes(trees.envelope(entry(pack, 20))) == expected(20)
     assert fake.whole == [A, B, C]
@@ -72,7 +75,7 @@ def test_packs_beyond_the_budget_are_dropped_oldest_first_and_never_read_whole_t
 
 def test_a_pack_larger_than_the_budget_is_not_held() -> None:
     fake = FakePacks({A: 3000})
-    trees = TreePacks(fake.load_pack, fake.load_range, pack_size=400, held_bytes=1000)
+    trees = TreePacks(fake.load_pack, fake.load_range, pack_size=400, remote=True, held_bytes=1000)
     assert bytes(trees.envelope(entry(A, 2500))) == expected(2500)
     assert bytes(trees.envelope(entry(A, 10))) == expected(10)
     assert fake.whole == [A] and fake.ranges == [(A, 10, 10)]
@@ -80,7 +83,7 @@ def test_a_pack_larger_than_the_budget_is_not_held() -> None:
 
 def test_a_repository_of_large_packs_reads_each_tree_alone() -> None:
     fake = FakePacks({A: 1000})
-    trees = TreePacks(fake.load_pack, fake.load_range, pack_size=600, held_bytes=1000)
+    trees = TreePacks(fake.load_pack, fake.load_range, pack_size=600, remote=True, held_bytes=1000)
     for offset in (0, 10, 20):
         assert bytes(trees.envelope(entry(A, offset))) == expected(offset)
     assert fake.whole == [] and len(fake.ranges) == 3
@@ -88,7 +91,7 @@ def test_a_repository_of_large_packs_reads_each_tree_alone() -> None:
 
 def test_a_pack_shorter_than_its_index_says_gives_a_short_envelope() -> None:
     fake = FakePacks({A: 100})
-    trees = TreePacks(fake.load_pack, fake.load_range, pack_size=100, held_bytes=1000)
+    trees = TreePacks(fake.load_pack, fake.load_range, pack_size=100, remote=True, held_bytes=1000)
     assert bytes(trees.envelope(entry(A, 95))) == expected(95, 5)
 
 
@@ -96,6 +99,10 @@ def test_a_pack_shorter_than_its_index_says_gives_a_short_envelope() -> None:
 
 
 class CountingMemory(MemoryBackend):
+    """An object store, as far as reading trees goes: each request waits a round trip."""
+
+    round_trips = True
+
     def __init__(self) -> None:
         super().__init__()
         self.data_loads: list[tuple[str, int, int | None]] = []
@@ -149,3 +156,23 @@ def test_a_damaged_tree_pack_is_an_integrity_error_naming_the_blob(
     backend.remove(pack_object_name(found.pack_id))
     with pytest.raises(IntegrityError, match=f"pack {found.pack_id.hex()} is missing"):
         open_repo().load_tree(first)
+
+
+def test_a_local_repository_reads_each_tree_alone_and_holds_no_pack(
+    open_repo: Callable[..., Repository], backend: CountingMemory
+) -> None:
+    backend.round_trips = False  # type: ignore[misc]
+    trees = saved_trees(open_repo(), 5)
+    later = open_repo()
+    backend.data_loads.clear()
+    for tree_id, tree in trees.items():
+        assert later.load_tree(tree_id) == tree
+    assert len(backend.data_loads) == 5 and all(length for _, _, length in backend.data_loads)
+    assert (later.blobs.tree_packs.whole_reads, later.blobs.tree_packs.blob_reads) == (0, 5)
+
+
+def test_wrappers_answer_for_the_backend_they_wrap() -> None:
+    remote, local = CountingMemory(), MemoryBackend()
+    for inner, expected in ((remote, True), (local, False)):
+        wrapped = RetryingBackend(CountingBackend(FaultyBackend(inner)), RetryPolicy(retries=0))
+        assert waits_round_trips(inner) is expected and waits_round_trips(wrapped) is expected

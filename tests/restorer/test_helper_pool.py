@@ -5,12 +5,14 @@ request (so no reader waits for it forever), and when none can be started reader
 from __future__ import annotations
 
 import errno
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from snapstore.helper_process import HelperStartError
+from snapstore.restorer.content_writer import ContentWriter
 from snapstore.restorer.helper_pool import HelperPool
 
 
@@ -71,9 +73,8 @@ def test_eight_readers_share_two_helpers_each_used_by_one_at_a_time() -> None:
 def test_an_idle_helper_is_lent_again_and_comes_back_after_a_failed_request() -> None:
     start = Starter()
     pool = HelperPool(4, start)  # type: ignore[arg-type]
-    with pytest.raises(RuntimeError):
-        with pool.borrow():
-            raise RuntimeError("the helper died")
+    with pytest.raises(RuntimeError), pool.borrow():
+        raise RuntimeError("the helper died")
     with pool.borrow() as helper:
         assert helper is start.started[0]
     assert len(start.started) == 1
@@ -118,3 +119,16 @@ def test_after_a_start_failure_a_reader_waits_for_a_running_helper() -> None:
     waiter.join(10)
     assert not waiter.is_alive()
     assert got == [start.started[0], start.started[0]] and not pool.cannot_start
+
+
+@pytest.mark.parametrize("remote", [True, False])
+def test_a_remote_repository_has_more_reads_in_flight_than_helpers(remote: bool) -> None:
+    """From an object store every reader may wait a round trip while the helpers write; from a
+    local folder one reader per helper is enough, and each run in flight is memory."""
+    writer = ContentWriter(None, readers=6, remote=remote)  # type: ignore[arg-type]
+    try:
+        helpers = min(6, os.cpu_count() or 2)
+        assert writer._helpers.count == helpers
+        assert writer._helper_pool()._max_workers == (6 if remote else helpers)
+    finally:
+        writer.close()

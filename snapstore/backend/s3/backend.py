@@ -51,6 +51,8 @@ class S3Backend:
     without concurrent removers.
     """
 
+    round_trips = True  # every request waits the network: see backend.base.waits_round_trips
+
     def __init__(
         self,
         endpoint_url: str | None,
