@@ -223,10 +223,7 @@ class BlobStore:
         return self.open_blob(entry, self.load_range(entry.pack_id, entry.offset, entry.length))
 
     def load_pack(self, pack_id: bytes) -> bytes:
-        try:
-            return self.backend.load(pack_object_name(pack_id))
-        except NotFoundError:
-            raise IntegrityError(f"pack {pack_id.hex()} is missing") from None
+        return self.load_range(pack_id, 0, None)
 
     def load_from_pack(self, entries: list[IndexEntry]) -> Iterator[tuple[IndexEntry, bytes]]:
         """Blobs of one pack, with one read spanning them all (restore reads each pack once)."""
@@ -235,7 +232,9 @@ class BlobStore:
         span = self.load_range(ordered[0].pack_id, start, ordered[-1].offset + ordered[-1].length - start)
         return open_span(self.sealer, self.master.id_key, ordered, span)
 
-    def load_range(self, pack_id: bytes, offset: int, length: int) -> bytes:
+    def load_range(self, pack_id: bytes, offset: int, length: int | None) -> bytes:
+        """Bytes of a pack as stored, `length` None for all from `offset`; a missing pack is an
+        IntegrityError."""
         try:
             return self.backend.load(pack_object_name(pack_id), offset, length)
         except NotFoundError:
